@@ -1,0 +1,1 @@
+"""Plain-Python domain vocabulary: roles, permissions, the principal, errors, enums."""

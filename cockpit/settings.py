@@ -1,0 +1,131 @@
+"""Typed settings from ``COCKPIT_*`` environment variables.
+
+This is the only module that reads ``os.environ``. Everything else receives a
+:class:`Settings` instance (the app factory, the CLI, the tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used (raised at start-up, with the reason)."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def _default_data_dir() -> Path | None:
+    candidate = PROJECT_ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime configuration of the cockpit.
+
+    ``COCKPIT_<NAME>`` sets the field ``<name>`` (e.g. ``COCKPIT_DATABASE_URL``).
+    """
+
+    database_url: str = ""
+    secret_key: str = ""
+    data_dir: Path | None = None
+    instance_dir: Path = DEFAULT_INSTANCE_DIR
+    env: str = "development"  # development | production | test
+    metric_crs: str = "EPSG:25833"
+    district_ags: str = "14626"
+    redis_url: str = ""
+    ratelimit_storage_url: str = "memory://"
+    session_idle_minutes: int = 60
+    secure_cookies: bool = False
+    login_limit_per_ip: str = "20 per 5 minutes"
+    login_limit_per_account: str = "5 per 5 minutes"
+    stale_after_days: int = 365
+    log_level: str = "INFO"
+    log_json: bool = False
+    max_upload_mb: int = 50
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def validate(self) -> None:
+        """Refuse configurations that are unsafe for the chosen mode."""
+        if not self.is_production:
+            return
+        problems = []
+        if len(self.secret_key) < 32:
+            problems.append("COCKPIT_SECRET_KEY must be set to at least 32 random characters")
+        if self.is_sqlite:
+            problems.append("COCKPIT_DATABASE_URL must point to PostgreSQL, not SQLite")
+        if not self.secure_cookies:
+            problems.append("COCKPIT_SECURE_COOKIES must be true (HTTPS only)")
+        if problems:
+            raise SettingsError("Production mode refused: " + "; ".join(problems))
+
+
+_FIELDS_INT = {"session_idle_minutes", "stale_after_days", "max_upload_mb"}
+_FIELDS_BOOL = {"secure_cookies", "log_json"}
+_FIELDS_PATH = {"data_dir", "instance_dir"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from ``COCKPIT_*`` variables (``environ`` defaults to ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for name in Settings.__dataclass_fields__:
+        if name == "extra":
+            continue
+        raw = env.get(f"COCKPIT_{name.upper()}")
+        if raw is None or raw == "":
+            continue
+        if name in _FIELDS_INT:
+            values[name] = int(raw)
+        elif name in _FIELDS_BOOL:
+            values[name] = _bool(raw)
+        elif name in _FIELDS_PATH:
+            values[name] = Path(raw).expanduser().resolve()
+        else:
+            values[name] = raw
+    values.update(overrides)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    instance_dir = settings.instance_dir
+    if not settings.database_url:
+        settings = replace(settings, database_url=f"sqlite:///{instance_dir / 'cockpit.sqlite'}")
+    if settings.data_dir is None:
+        settings = replace(settings, data_dir=_default_data_dir())
+    if settings.redis_url and settings.ratelimit_storage_url == "memory://":
+        settings = replace(settings, ratelimit_storage_url=settings.redis_url)
+    if not settings.secret_key and not settings.is_production:
+        settings = replace(settings, secret_key=_local_secret_key(instance_dir))
+    settings.validate()
+    return settings
+
+
+def _local_secret_key(instance_dir: Path) -> str:
+    """Generate a secret key once per checkout and keep it in ``instance/secret_key``."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
