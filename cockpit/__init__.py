@@ -1,0 +1,66 @@
+"""Kommunal-Cockpit: application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Flask, jsonify
+
+from cockpit.settings import PROJECT_ROOT, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask server with the Dash app mounted on it."""
+    settings = settings or load_settings()
+    settings.validate()
+    _configure_logging(settings)
+
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_dir),
+        static_folder=str(PROJECT_ROOT / "assets"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="cockpit_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_idle_minutes),
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        TESTING=settings.env == "test",
+    )
+
+    from cockpit.web import init_runtime
+
+    init_runtime(app, settings)
+
+    @app.get("/healthz")
+    def healthz() -> object:
+        return jsonify(status="ok")
+
+    from cockpit import auth, dashboard
+    from cockpit.cli import register_commands
+
+    auth.init_app(app)
+    dashboard.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _configure_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    root.setLevel(settings.log_level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

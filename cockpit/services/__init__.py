@@ -1,0 +1,1 @@
+"""Use cases. Every function touching municipal data authorizes through ``authz`` first."""

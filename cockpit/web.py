@@ -1,0 +1,55 @@
+"""Flask-side runtime: settings, engine and the per-request database session.
+
+Adapters (auth, dashboard, CLI) get what they need from here; services receive a
+``Session`` and a ``Principal`` as arguments and never touch Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from cockpit.db import make_engine, make_session_factory
+from cockpit.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def init_runtime(app: Flask, settings: Settings) -> Runtime:
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(settings, engine, make_session_factory(engine))
+    app.extensions["cockpit"] = runtime
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()  # services commit what they mean to keep
+            session.close()
+
+    return runtime
+
+
+def get_runtime() -> Runtime:
+    runtime: Runtime = current_app.extensions["cockpit"]
+    return runtime
+
+
+def get_settings() -> Settings:
+    return get_runtime().settings
+
+
+def get_db() -> Session:
+    """The database session of the current request (opened lazily, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = get_runtime().session_factory()
+    session: Session = g.db_session
+    return session

@@ -1,0 +1,113 @@
+"""Shared fixtures: settings, migrated databases (SQLite and PostgreSQL/PostGIS), app, client.
+
+Migrating takes a second or two, so each dialect is migrated once per test session into a
+template; every test gets its own copy (SQLite: a file copy; PostgreSQL: a fresh database
+created from the template).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from cockpit.db import make_engine, make_session_factory
+from cockpit.migrate import upgrade
+from cockpit.settings import PROJECT_ROOT, Settings, load_settings
+
+PG_ADMIN_URL = os.environ.get(
+    "COCKPIT_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DATA_DIR = Path(os.environ.get("COCKPIT_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real open data (../shared/data); the suite needs it and fails loudly without."""
+    if not (DATA_DIR / "lk_goerlitz_gemeinden_vg250_2016.gpkg").exists():
+        pytest.fail(f"real data not found in {DATA_DIR}; set COCKPIT_DATA_DIR")
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "cockpit.sqlite"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def _pg_admin_engine() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated PostGIS database used as template for per-test databases."""
+    name = f"cockpit_tpl_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    name = f"cockpit_t_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.db)])
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL/PostGIS."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with make_session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(sqlite_url: str, tmp_path: Path, data_dir: Path) -> Settings:
+    return load_settings(
+        environ={},
+        database_url=sqlite_url,
+        instance_dir=tmp_path / "instance",
+        data_dir=data_dir,
+        env="test",
+        secret_key="test-secret-key-" + "x" * 32,
+    )
