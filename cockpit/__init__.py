@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 
 from cockpit.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_runtime(app, settings)
 
     @app.get("/healthz")
-    def healthz() -> object:
+    def healthz() -> Response:
         return jsonify(status="ok")
 
     from cockpit import auth, dashboard

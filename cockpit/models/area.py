@@ -99,7 +99,9 @@ class AreaVersion(Base):
     )
     action: Mapped[str] = mapped_column(String(30))  # create|update|delete|restore|confirm|import
     reason: Mapped[str] = mapped_column(Text, default="")
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
     changed_by_name: Mapped[str] = mapped_column(String(200), default="")
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
     geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON", 25833))
@@ -141,7 +143,9 @@ class Survey(TimestampMixin, Base):
     held_on: Mapped[dt.date] = mapped_column(Date)
     participants: Mapped[str] = mapped_column(Text, default="")
     method: Mapped[ConfirmationMethod] = enum_column(ConfirmationMethod)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     items: Mapped[list[SurveyItem]] = relationship(

@@ -45,15 +45,15 @@ class KenndatenMixin(TimestampMixin):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     @declared_attr
-    def municipality_id(cls) -> Mapped[int]:  # noqa: N805
+    def municipality_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"), index=True)
 
     @declared_attr
-    def updated_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+    def updated_by_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}
 
 

@@ -68,7 +68,9 @@ def scope_for(principal: Principal, permission: Permission) -> Scope:
     return _make_scope(permission, False, ids)
 
 
-def require(principal: Principal, permission: Permission, municipality_id: int | None = None) -> None:
+def require(
+    principal: Principal, permission: Permission, municipality_id: int | None = None
+) -> None:
     """Raise :class:`AccessDeniedError` unless ``principal`` holds ``permission``.
 
     ``municipality_id`` is untrusted input (URL, dropdown, store); ``None`` asks for the

@@ -1,0 +1,1 @@
+"""Snapshot, report and data export rendering."""
