@@ -1,6 +1,13 @@
-"""Command-line interface: ``cockpit <command>`` (or ``flask --app app <command>``)."""
+"""Command-line interface: ``cockpit <command>`` (or ``flask --app app <command>``).
+
+Every module in this package that defines ``COMMANDS`` (a list of click commands) is
+registered automatically.
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 import click
 from flask import Flask
@@ -8,10 +15,9 @@ from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
-    from cockpit.cli import database
-
-    for module in (database,):
-        for command in module.COMMANDS:
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
             app.cli.add_command(command)
 
 
@@ -23,4 +29,4 @@ def _create_app() -> Flask:
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
-    """Kommunal-Cockpit: Verwaltung der Datenbank, Importe, Demo-Daten und Benutzer."""
+    """Kommunal-Cockpit: Datenbank, Importe, Demo-Daten und Benutzer verwalten."""
