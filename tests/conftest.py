@@ -111,3 +111,30 @@ def settings(sqlite_url: str, tmp_path: Path, data_dir: Path) -> Settings:
         env="test",
         secret_key="test-secret-key-" + "x" * 32,
     )
+
+
+# --- browser tests -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Debian Chromium per test session (Playwright, no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: object) -> Iterator[object]:
+    """A fresh browser context (own cookies) and page, 1366×768, German locale."""
+    context = chromium.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1366, "height": 768}, locale="de-DE"
+    )
+    page = context.new_page()
+    yield page
+    context.close()
