@@ -138,3 +138,81 @@ def browser_page(chromium: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def goerlitz_template(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> Path:
+    """ONE migrated SQLite file with the 53 Görlitz municipalities (VG250 2016) and the
+    indicators of ``lk_goerlitz_kennzahlen.csv`` imported (copy it, never write to it)."""
+    from cockpit.domain.roles import SYSTEM
+    from cockpit.services.importing import import_boundaries, import_indicators
+
+    path = tmp_path_factory.mktemp("goerlitz") / "goerlitz.sqlite"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with make_session_factory(engine)() as session:
+            import_boundaries(
+                session,
+                SYSTEM,
+                data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
+                "14626",
+                district_name="Landkreis Görlitz",
+            )
+            import_indicators(session, SYSTEM, data_dir / "lk_goerlitz_kennzahlen.csv")
+    finally:
+        engine.dispose()
+    return path
+
+
+@pytest.fixture
+def goerlitz_url(goerlitz_template: Path, tmp_path: Path) -> str:
+    """A per-test copy of ``goerlitz_template`` (53 municipalities + indicators)."""
+    path = tmp_path / "goerlitz.sqlite"
+    shutil.copy(goerlitz_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> Path:
+    """ONE migrated SQLite file with the full demo data set (``load_demo``, seed 2026, dates
+    relative to today) — real LK Görlitz data plus generated demo data and the five demo
+    users (see ``cockpit.services.demo.DEMO_USERS``). Copy it, never write to it."""
+    from cockpit.services.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with make_session_factory(engine)() as session:
+            load_demo(session, data_dir, seed=2026)
+        with engine.connect() as conn:  # fold the WAL into the file that gets copied
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    finally:
+        engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path) -> str:
+    """A per-test copy of ``demo_template`` (full demo data set)."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def demo_settings(demo_url: str, tmp_path: Path, data_dir: Path) -> Settings:
+    """Like ``settings``, but on a per-test copy of the full demo database."""
+    return load_settings(
+        environ={},
+        database_url=demo_url,
+        instance_dir=tmp_path / "instance",
+        data_dir=data_dir,
+        env="test",
+        secret_key="test-secret-key-" + "x" * 32,
+    )

@@ -44,7 +44,6 @@ class AreaPotential(TimestampMixin, Base):
     """The current accepted state of one area potential (history in ``AreaVersion``)."""
 
     __tablename__ = "area_potential"
-    __mapper_args__ = {"version_id_col": "version"}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
@@ -69,6 +68,8 @@ class AreaPotential(TimestampMixin, Base):
         ConfirmationMethod, nullable=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Optimistic locking; must reference the column object (a string breaks ORM inserts).
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
