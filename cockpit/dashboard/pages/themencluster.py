@@ -1,0 +1,236 @@
+"""Themencluster lens ``/themencluster``: which municipalities focus on a theme cluster.
+
+Cluster focus is Kenndaten: district roles see every municipality; Kommune users see only
+their own municipality's focus plus the district-wide counts per cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, dcc, html, no_update
+from dash.development.base_component import Component
+
+from cockpit.auth.principal import current_principal
+from cockpit.dashboard import ids
+from cockpit.dashboard.formatting import PLOTLY_SEPARATORS
+from cockpit.dashboard.presenters.kommune import (
+    BOUNDARY_ATTRIBUTION,
+    GRAPH_CONFIG,
+    data_table,
+    demo_badge,
+    figure_block,
+    source_note,
+)
+from cockpit.domain.errors import CockpitError
+from cockpit.domain.roles import Principal
+from cockpit.services import kenndaten, maps
+from cockpit.web import get_db
+
+log = logging.getLogger(__name__)
+
+PATH = re.compile(r"^/themencluster$")
+TITLE = "Themencluster"
+NAV_ORDER = 20
+
+# z codes of the map: nothing visible, current, future, both
+CATEGORIES = (
+    (0, "kein Schwerpunkt (oder nicht sichtbar)", "#eef0f3"),
+    (1, "derzeitiger Schwerpunkt", "#1f5fa8"),
+    (2, "zukünftiger Schwerpunkt", "#e08a00"),
+    (3, "derzeitig und zukünftig", "#5b2a86"),
+)
+
+
+def _geometry(principal: Principal) -> tuple[str | dict[str, Any], list[tuple[str, str]]]:
+    """GeoJSON (URL of the cached route, else inline) and the (AGS, name) list."""
+    geometry = maps.get_display_geometry(get_db(), principal)
+    features = json.loads(geometry.geojson)["features"]
+    municipalities = [(f["properties"]["ags"], f["properties"]["name"]) for f in features]
+    try:
+        from cockpit.dashboard.geo import geojson_url
+
+        return geojson_url(geometry.version), municipalities
+    except ImportError:  # route not available: send the geometry inline
+        return json.loads(geometry.geojson), municipalities
+
+
+def cluster_map_figure(
+    overview: kenndaten.ClusterOverview,
+    geojson: str | dict[str, Any],
+    municipalities: list[tuple[str, str]],
+) -> go.Figure:
+    """Choropleth of the district: focus category per municipality (no tiles)."""
+    codes: dict[str, int] = {}
+    for entry in overview.entries:
+        codes[entry.ags] = codes.get(entry.ags, 0) | (1 if entry.focus == "current" else 2)
+    labels = {code: label for code, label, _ in CATEGORIES}
+    colourscale = []
+    for code, _label, colour in CATEGORIES:
+        colourscale += [[code / 3 - (0 if code == 0 else 0.0001), colour], [code / 3, colour]]
+    colourscale[0][0] = 0.0
+    fig = go.Figure(
+        go.Choroplethmap(
+            geojson=geojson,
+            featureidkey="properties.ags",
+            locations=[ags for ags, _ in municipalities],
+            z=[codes.get(ags, 0) for ags, _ in municipalities],
+            zmin=0,
+            zmax=3,
+            colorscale=colourscale,
+            showscale=False,
+            marker={"line": {"color": "#ffffff", "width": 0.8}},
+            text=[f"{name}: {labels[codes.get(ags, 0)]}" for ags, name in municipalities],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        map={"style": "white-bg", "center": {"lon": 14.8, "lat": 51.18}, "zoom": 8.2},
+        height=460,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        separators=PLOTLY_SEPARATORS,
+    )
+    return fig
+
+
+def legend() -> html.Div:
+    return html.Div(
+        [
+            html.Span([html.Span(className="cl-swatch", style={"background": colour}), label])
+            for _code, label, colour in CATEGORIES
+        ],
+        className="cl-legend",
+    )
+
+
+def details(overview: kenndaten.ClusterOverview) -> list[Any]:
+    """Counts, entries table (with actors) and the visibility note."""
+    children: list[Any] = [
+        html.H2(f"Themencluster {overview.cluster_name}", id="cl-heading-details"),
+        html.P(
+            f"Derzeitiger Schwerpunkt in {overview.current_count} Kommunen, "
+            f"zukünftiger Schwerpunkt in {overview.future_count} Kommunen des Landkreises.",
+            className="kd-lead",
+        ),
+    ]
+    if not overview.complete:
+        children.append(
+            html.P(
+                "Schwerpunkte sind Kenndaten: Sie sehen die Angaben Ihrer eigenen Kommune; "
+                "für den übrigen Landkreis nur die Anzahl.",
+                className="kd-muted",
+            )
+        )
+    rows = [
+        [
+            dcc.Link(e.name, href=f"/kommune/{e.ags}"),
+            e.focus_label,
+            e.description,
+            html.Div([html.Div(f"{kind}: {', '.join(names)}") for kind, names in e.actors.items()]),
+            demo_badge() if e.is_demo else "",
+        ]
+        for e in overview.entries
+    ]
+    children.append(
+        data_table(
+            f"Kommunen mit Schwerpunkt {overview.cluster_name}",
+            ["Kommune", "Schwerpunkt", "Beschreibung", "Akteure", "Hinweis"],
+            rows or [["keine sichtbaren Einträge", "", "", "", ""]],
+        )
+    )
+    return children
+
+
+def counts_table(overview: kenndaten.ClusterOverview) -> html.Div:
+    return data_table(
+        "Anzahl der Kommunen je Themencluster",
+        ["Themencluster", "derzeitiger Schwerpunkt", "zukünftiger Schwerpunkt"],
+        [[c.name, str(c.current), str(c.future)] for c in overview.counts],
+        numeric=(1, 2),
+    )
+
+
+def layout(principal: Principal, **_params: str) -> Component:
+    overview = kenndaten.cluster_overview(get_db(), principal, None)
+    if overview.cluster_id is None:
+        return html.Div(
+            [html.H1("Themencluster"), html.P("Es sind noch keine Themencluster angelegt.")],
+            className="kd-page",
+        )
+    geojson, municipalities = _geometry(principal)
+    options = [{"label": c.name, "value": c.cluster_id} for c in overview.counts]
+    return html.Div(
+        [
+            html.H1("Themencluster"),
+            html.P(
+                "Wählen Sie ein Themencluster: Die Karte zeigt, welche Kommunen es als "
+                "derzeitigen oder zukünftigen Schwerpunkt (Kernkompetenz bzw. "
+                "Entwicklungsziel) angeben.",
+            ),
+            html.Fieldset(
+                [
+                    html.Legend("Themencluster"),
+                    dcc.RadioItems(
+                        id=ids.CLUSTER_SELECT,
+                        options=options,
+                        value=overview.cluster_id,
+                        className="kd-radios",
+                        labelClassName="kd-radio",
+                    ),
+                ],
+                className="kd-fieldset",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            figure_block(
+                                cluster_map_figure(overview, geojson, municipalities),
+                                "Karte der Kommunen nach Schwerpunkt im gewählten Themencluster",
+                                graph_id=ids.CLUSTER_MAP,
+                            ),
+                            legend(),
+                            source_note([BOUNDARY_ATTRIBUTION, "Kenndaten der Kommunen"], None),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.Div(details(overview), id=ids.CLUSTER_DETAILS),
+                            html.Div(counts_table(overview), id=ids.CLUSTER_COUNTS),
+                        ]
+                    ),
+                ],
+                className="cl-layout",
+            ),
+        ],
+        className="kd-page",
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output(ids.CLUSTER_MAP, "figure"),
+        Output(ids.CLUSTER_DETAILS, "children"),
+        Input(ids.CLUSTER_SELECT, "value"),
+        prevent_initial_call=True,
+    )
+    def _select(cluster_id: Any) -> tuple[Any, Any]:
+        try:
+            principal = current_principal()
+            overview = kenndaten.cluster_overview(
+                get_db(), principal, int(cluster_id) if cluster_id is not None else None
+            )
+            geojson, municipalities = _geometry(principal)
+        except (CockpitError, ValueError, TypeError) as exc:
+            log.warning("themencluster selection refused: %s", exc)
+            return no_update, html.P(
+                getattr(exc, "user_message", "Ungültige Auswahl."), role="alert"
+            )
+        return cluster_map_figure(overview, geojson, municipalities), details(overview)
+
+
+__all__ = ["GRAPH_CONFIG", "layout", "register_callbacks"]
