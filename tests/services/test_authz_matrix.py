@@ -1,0 +1,568 @@
+"""Authorization matrix: every service function × every role × own / foreign municipality.
+
+The functions are found dynamically: every public function of every ``cockpit.services.*``
+module with a ``principal`` parameter. Each needs a row in :data:`MATRIX` (or an entry in
+:data:`NOT_IN_MATRIX` with the reason) — a new service function without one FAILS
+``test_every_service_function_has_a_row``.
+
+How to add a row (one line per function, keep them sorted by module):
+
+    "module.function": Row(lambda c, p, m: module.function(c.s, p, m, ...), KOMMUNE_OWN),
+
+``c`` is the :class:`Ctx` (session ``c.s`` on a copy of the full demo database, lookups such
+as ``c.area(m)``), ``p`` the principal of the role under test, ``m`` the municipality id:
+the Kommune user's own (Görlitz) or a foreign one (Zittau). The expectation maps each role
+to ``(own, foreign)`` outcomes: ``OK`` (no ``AccessDeniedError``; a ``ValidationError`` or
+``ConflictError`` *after* the check counts as OK, a ``NotFoundError`` never does) or ``NO``
+(``AccessDeniedError``). District roles have no own municipality: both columns are the same
+municipalities for them. ``check`` may inspect an OK result (e.g. that a list holds no
+foreign confidential rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import cockpit.services
+from cockpit.db import make_engine, make_session_factory
+from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
+from cockpit.domain.roles import SYSTEM, Principal, Role
+from cockpit.domain.vocab import ReviewState
+from cockpit.models import (
+    AreaPotential,
+    AreaProposal,
+    ContactPerson,
+    Indicator,
+    IndicatorValue,
+    Municipality,
+    Survey,
+    ThemeCluster,
+    User,
+)
+from cockpit.services import (
+    area_exchange,
+    area_review,
+    area_survey,
+    areas,
+    audit,
+    bulk_indicators,
+    importing,
+    kenndaten,
+    maps,
+    profile,
+    users,
+)
+from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
+from tests.areas_support import area_attrs, inner_square, to_geojson
+
+OK, NO = "allowed", "refused"
+Expect = dict[Role, tuple[str, str]]
+
+ROLE_USERNAMES = {
+    Role.KOMMUNE: "kommune.goerlitz",
+    Role.KREIS_REDAKTION: "kreis",
+    Role.ANALYSE: "analyse",
+    Role.ADMIN: "admin",
+}
+PASSWORDS = {spec.username: spec.password for spec in DEMO_USERS}
+
+
+def expect(
+    kommune: tuple[str, str],
+    kreis: tuple[str, str],
+    analyse: tuple[str, str],
+    admin: tuple[str, str],
+) -> Expect:
+    return {
+        Role.KOMMUNE: kommune,
+        Role.KREIS_REDAKTION: kreis,
+        Role.ANALYSE: analyse,
+        Role.ADMIN: admin,
+    }
+
+
+BOTH, NONE, OWN = (OK, OK), (NO, NO), (OK, NO)
+EVERYONE = expect(BOTH, BOTH, BOTH, BOTH)
+ADMIN_ONLY = expect(NONE, NONE, NONE, BOTH)
+EDITORS = expect(NONE, BOTH, NONE, NONE)  # Kreis-Redaktion: edit, review, import
+CONFIDENTIAL = expect(OWN, BOTH, BOTH, NONE)  # Kommune: own municipality only
+DISTRICT_READERS = expect(NONE, BOTH, BOTH, NONE)
+PROPOSERS = expect(OWN, NONE, NONE, NONE)
+EXPORTERS = expect(OWN, BOTH, BOTH, NONE)
+VIEWERS_FILTERED = expect(BOTH, BOTH, BOTH, BOTH)  # allowed, but results are scoped
+CONFIDENTIAL_LISTS = expect(BOTH, BOTH, BOTH, NONE)  # Kommune: filtered to its own rows
+
+
+class Ctx:
+    """Lookups in the demo database for building service calls."""
+
+    def __init__(self, session: Session, tmp: Path) -> None:
+        self.s = session
+        self.tmp = tmp
+
+    def municipality(self, municipality_id: int) -> Municipality:
+        found = self.s.get(Municipality, municipality_id)
+        assert found is not None
+        return found
+
+    def area(self, municipality_id: int, *, deleted: bool = False) -> tuple[int, int]:
+        row = self.s.execute(
+            select(AreaPotential.id, AreaPotential.version)
+            .where(
+                AreaPotential.municipality_id == municipality_id,
+                AreaPotential.is_deleted.is_(deleted),
+            )
+            .order_by(AreaPotential.id)
+        ).first()
+        if row is None and deleted:
+            area_id, version = self.area(municipality_id)
+            areas.delete_area(self.s, SYSTEM, area_id, version, "Test")
+            return self.area(municipality_id, deleted=True)
+        assert row is not None, f"no area in municipality {municipality_id}"
+        return row.id, row.version
+
+    def proposal(self, municipality_id: int) -> int:
+        found = self.s.scalar(
+            select(AreaProposal.id).where(
+                AreaProposal.municipality_id == municipality_id,
+                AreaProposal.state == ReviewState.OPEN,
+            )
+        )
+        if found is not None:
+            return found
+        municipality = self.municipality(municipality_id)
+        proposer = self.kommune_principal(municipality_id)
+        info = area_review.propose_area(
+            self.s,
+            proposer,
+            municipality_id,
+            area_attrs(municipality, "Vorschlag Matrix"),
+            to_geojson(inner_square(municipality, dx=37.0)),
+        )
+        return info.id
+
+    def survey(self, municipality_id: int) -> int:
+        found = self.s.scalar(select(Survey.id).where(Survey.municipality_id == municipality_id))
+        if found is not None:
+            return found
+        return area_survey.start_survey(
+            self.s, SYSTEM, municipality_id, dt.date.today(), "Matrix-Test"
+        ).id
+
+    def contact(self, municipality_id: int) -> tuple[int, int]:
+        row = self.s.execute(
+            select(ContactPerson.id, ContactPerson.version).where(
+                ContactPerson.municipality_id == municipality_id
+            )
+        ).first()
+        assert row is not None
+        return row.id, row.version
+
+    def kommune_user(self, municipality_id: int) -> int:
+        for user in self.s.scalars(select(User).where(User.role == Role.KOMMUNE)):
+            if municipality_id in {m.id for m in user.municipalities}:
+                return user.id
+        raise AssertionError(f"no Kommune user for {municipality_id}")
+
+    def kommune_principal(self, municipality_id: int) -> Principal:
+        user = self.s.get(User, self.kommune_user(municipality_id))
+        assert user is not None
+        return user.to_principal()
+
+    def indicator(self) -> tuple[str, int]:
+        row = self.s.execute(
+            select(Indicator.key, IndicatorValue.year)
+            .join(IndicatorValue, IndicatorValue.indicator_id == Indicator.id)
+            .order_by(Indicator.key, IndicatorValue.year.desc())
+        ).first()
+        assert row is not None
+        return row.key, row.year
+
+    def indicator_id(self) -> int:
+        found = self.s.scalar(select(Indicator.id).order_by(Indicator.id))
+        assert found is not None
+        return found
+
+    def cluster(self) -> int:
+        found = self.s.scalar(select(ThemeCluster.id).order_by(ThemeCluster.id))
+        assert found is not None
+        return found
+
+    def ags(self, municipality_id: int) -> str:
+        return self.municipality(municipality_id).ags
+
+    def data_file(self, name: str) -> Path:
+        return Path(__file__).resolve().parents[3] / "shared" / "data" / name
+
+
+Call = Callable[[Ctx, Principal, int], Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    call: Call
+    expected: Expect
+    check: Callable[[Ctx, Principal, int, Any], None] | None = None
+
+
+def _no_foreign_rows(c: Ctx, p: Principal, m: int, result: Any) -> None:
+    """A Kommune user's list holds rows of its own municipalities only (and some rows)."""
+    rows = result.items if hasattr(result, "items") else result
+    assert isinstance(rows, list)
+    if p.role is Role.KOMMUNE:
+        assert rows, "the demo data has rows of the own municipality"
+        assert {r.municipality_id for r in rows} <= p.municipality_ids
+
+
+def _new_user(c: Ctx, m: int) -> int:
+    return users.create_user(
+        c.s,
+        SYSTEM,
+        username=f"matrix.{m}",
+        password="Matrix-Kennwort-2026",
+        role=Role.KOMMUNE,
+        municipality_ids=[m],
+    ).id
+
+
+def _area_geometry(c: Ctx, m: int, dx: float = 11.0) -> dict[str, Any]:
+    return to_geojson(inner_square(c.municipality(m), size_m=120.0, dx=dx))
+
+
+MATRIX: dict[str, Row] = {
+    # ---- area_exchange
+    "area_exchange.export_areas": Row(
+        lambda c, p, m: area_exchange.export_areas(
+            c.s, p, target="analysis", file_format="geojson", out_dir=c.tmp, municipality_id=m
+        ),
+        EXPORTERS,
+    ),
+    "area_exchange.get_mapping": Row(
+        lambda c, p, m: area_exchange.get_mapping(c.s, p, "matrix"), EDITORS
+    ),
+    "area_exchange.list_mapping_sources": Row(
+        lambda c, p, m: area_exchange.list_mapping_sources(c.s, p), EDITORS
+    ),
+    "area_exchange.save_mapping": Row(
+        lambda c, p, m: area_exchange.save_mapping(c.s, p, "matrix", {"name": "NAME"}), EDITORS
+    ),
+    # ---- area_review
+    "area_review.accept_proposal": Row(
+        lambda c, p, m: area_review.accept_proposal(c.s, p, c.proposal(m)), EDITORS
+    ),
+    "area_review.get_proposal_review": Row(
+        lambda c, p, m: area_review.get_proposal_review(c.s, p, c.proposal(m)),
+        expect(OWN, BOTH, NONE, NONE),  # proposals: proposing Kommune and reviewers only
+    ),
+    "area_review.list_proposals": Row(
+        lambda c, p, m: area_review.list_proposals(c.s, p),
+        expect(BOTH, BOTH, NONE, NONE),
+        _no_foreign_rows,
+    ),
+    "area_review.propose_area": Row(
+        lambda c, p, m: area_review.propose_area(
+            c.s, p, m, area_attrs(c.municipality(m), "Matrix-Fläche"), _area_geometry(c, m)
+        ),
+        PROPOSERS,
+    ),
+    "area_review.propose_correction": Row(
+        lambda c, p, m: area_review.propose_correction(
+            c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Korrigiert"}
+        ),
+        PROPOSERS,
+    ),
+    "area_review.reject_proposal": Row(
+        lambda c, p, m: area_review.reject_proposal(c.s, p, c.proposal(m), "passt nicht"),
+        EDITORS,
+    ),
+    # ---- area_survey
+    "area_survey.close_survey": Row(
+        lambda c, p, m: area_survey.close_survey(c.s, p, c.survey(m)), EDITORS
+    ),
+    "area_survey.get_protocol": Row(
+        lambda c, p, m: area_survey.get_protocol(c.s, p, c.survey(m)), CONFIDENTIAL
+    ),
+    "area_survey.get_survey": Row(
+        lambda c, p, m: area_survey.get_survey(c.s, p, c.survey(m)), CONFIDENTIAL
+    ),
+    "area_survey.list_due": Row(lambda c, p, m: area_survey.list_due(c.s, p, m), CONFIDENTIAL),
+    "area_survey.list_surveys": Row(
+        lambda c, p, m: area_survey.list_surveys(c.s, p, m), CONFIDENTIAL
+    ),
+    "area_survey.record_new_area": Row(
+        lambda c, p, m: area_survey.record_new_area(
+            c.s,
+            p,
+            c.survey(m),
+            area_attrs(c.municipality(m), "Neu im Gespräch"),
+            _area_geometry(c, m, dx=-41.0),
+        ),
+        EDITORS,
+    ),
+    "area_survey.record_outcome": Row(
+        lambda c, p, m: area_survey.record_outcome(
+            c.s, p, c.survey(m), c.area(m)[0], "bestaetigt", c.area(m)[1]
+        ),
+        EDITORS,
+    ),
+    "area_survey.start_survey": Row(
+        lambda c, p, m: area_survey.start_survey(c.s, p, m, dt.date.today(), "Matrix"),
+        EDITORS,
+    ),
+    # ---- areas
+    "areas.check_geometry": Row(
+        lambda c, p, m: areas.check_geometry(c.s, p, _area_geometry(c, m), m), CONFIDENTIAL
+    ),
+    "areas.confirm_area": Row(
+        lambda c, p, m: areas.confirm_area(c.s, p, c.area(m)[0], c.area(m)[1]), EDITORS
+    ),
+    "areas.create_area": Row(
+        lambda c, p, m: areas.create_area(
+            c.s, p, area_attrs(c.municipality(m), "Matrix-Neu"), _area_geometry(c, m, dx=53.0)
+        ),
+        EDITORS,
+    ),
+    "areas.delete_area": Row(
+        lambda c, p, m: areas.delete_area(c.s, p, c.area(m)[0], c.area(m)[1], "Test"), EDITORS
+    ),
+    "areas.get_area": Row(lambda c, p, m: areas.get_area(c.s, p, c.area(m)[0]), CONFIDENTIAL),
+    "areas.get_area_as_of": Row(
+        lambda c, p, m: areas.get_area_as_of(c.s, p, c.area(m)[0], dt.datetime.now(dt.UTC)),
+        CONFIDENTIAL,
+    ),
+    "areas.list_areas": Row(
+        lambda c, p, m: areas.list_areas(c.s, p), CONFIDENTIAL_LISTS, _no_foreign_rows
+    ),
+    "areas.list_areas_as_of": Row(
+        lambda c, p, m: areas.list_areas_as_of(c.s, p, m, dt.datetime.now(dt.UTC)),
+        CONFIDENTIAL,
+    ),
+    "areas.restore_area": Row(
+        lambda c, p, m: areas.restore_area(
+            c.s, p, c.area(m, deleted=True)[0], c.area(m, deleted=True)[1]
+        ),
+        EDITORS,
+    ),
+    "areas.restore_version": Row(
+        lambda c, p, m: areas.restore_version(c.s, p, c.area(m)[0], 1, c.area(m)[1]), EDITORS
+    ),
+    "areas.update_area": Row(
+        lambda c, p, m: areas.update_area(
+            c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Matrix umbenannt"}
+        ),
+        EDITORS,
+    ),
+    "areas.writable_area": Row(lambda c, p, m: areas.writable_area(c.s, p, c.area(m)[0]), EDITORS),
+    # ---- audit
+    "audit.list_entries": Row(lambda c, p, m: audit.list_entries(c.s, p), ADMIN_ONLY),
+    # ---- bulk_indicators
+    "bulk_indicators.apply_indicator_update": Row(
+        lambda c, p, m: bulk_indicators.apply_indicator_update(
+            c.s, p, c.indicator_id(), 2024, "werte.csv", b"AGS;Wert\n", "x"
+        ),
+        EDITORS,
+    ),
+    "bulk_indicators.list_importable_indicators": Row(
+        lambda c, p, m: bulk_indicators.list_importable_indicators(c.s, p), EDITORS
+    ),
+    "bulk_indicators.preview_indicator_update": Row(
+        lambda c, p, m: bulk_indicators.preview_indicator_update(
+            c.s, p, c.indicator_id(), 2024, "werte.csv", f"AGS;Wert\n{c.ags(m)};1,5\n".encode()
+        ),
+        EDITORS,
+    ),
+    # ---- importing
+    "importing.import_boundaries": Row(
+        lambda c, p, m: importing.import_boundaries(c.s, p, c.tmp / "fehlt.gpkg", "14626"),
+        EDITORS,
+    ),
+    "importing.import_indicators": Row(
+        lambda c, p, m: importing.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
+    ),
+    # ---- kenndaten
+    "kenndaten.cluster_overview": Row(
+        lambda c, p, m: kenndaten.cluster_overview(c.s, p, c.cluster()), VIEWERS_FILTERED
+    ),
+    "kenndaten.delete_item": Row(
+        lambda c, p, m: kenndaten.delete_item(c.s, p, m, "contacts", *c.contact(m)), EDITORS
+    ),
+    "kenndaten.item_history": Row(
+        lambda c, p, m: kenndaten.item_history(c.s, p, m, "contacts", c.contact(m)[0]),
+        CONFIDENTIAL,
+    ),
+    "kenndaten.list_kenndaten": Row(
+        lambda c, p, m: kenndaten.list_kenndaten(c.s, p, m), CONFIDENTIAL
+    ),
+    "kenndaten.municipality_history": Row(
+        lambda c, p, m: kenndaten.municipality_history(c.s, p, m), CONFIDENTIAL
+    ),
+    "kenndaten.save_item": Row(
+        lambda c, p, m: kenndaten.save_item(
+            c.s, p, m, "contacts", None, {"name": "Erika Matrix"}, None
+        ),
+        EDITORS,
+    ),
+    # ---- maps (public statistics; values filtered by indicator visibility)
+    "maps.get_choropleth_values": Row(
+        lambda c, p, m: maps.get_choropleth_values(c.s, p, *c.indicator()), EVERYONE
+    ),
+    "maps.get_display_geometry": Row(lambda c, p, m: maps.get_display_geometry(c.s, p), EVERYONE),
+    "maps.get_district_kpis": Row(
+        lambda c, p, m: maps.get_district_kpis(c.s, p, *c.indicator()), EVERYONE
+    ),
+    "maps.get_district_name": Row(
+        lambda c, p, m: maps.get_district_name(c.s, p, "14626"), EVERYONE
+    ),
+    "maps.get_ranking": Row(lambda c, p, m: maps.get_ranking(c.s, p, *c.indicator()), EVERYONE),
+    "maps.list_indicators": Row(lambda c, p, m: maps.list_indicators(c.s, p), EVERYONE),
+    # ---- profile (public profile of any municipality)
+    "profile.get_profile": Row(lambda c, p, m: profile.get_profile(c.s, p, m), EVERYONE),
+    "profile.municipality_id_for_ags": Row(
+        lambda c, p, m: profile.municipality_id_for_ags(c.s, p, c.ags(m)), EVERYONE
+    ),
+    # ---- users
+    "users.assign_municipalities": Row(
+        lambda c, p, m: users.assign_municipalities(c.s, p, c.kommune_user(m), [m]), ADMIN_ONLY
+    ),
+    "users.change_password": Row(
+        lambda c, p, m: users.change_password(
+            c.s,
+            p,
+            current_password=PASSWORDS[p.username],
+            new_password="Ganz-neues-Matrix-Kennwort",
+        ),
+        EVERYONE,
+    ),
+    "users.create_user": Row(
+        lambda c, p, m: users.create_user(
+            c.s,
+            p,
+            username="matrix.neu",
+            password="Matrix-Kennwort-2026",
+            role=Role.KOMMUNE,
+            municipality_ids=[m],
+        ),
+        ADMIN_ONLY,
+    ),
+    "users.deactivate": Row(
+        lambda c, p, m: users.deactivate(c.s, p, c.kommune_user(m)), ADMIN_ONLY
+    ),
+    "users.end_sessions": Row(lambda c, p, m: users.end_sessions(c.s, p), EVERYONE),
+    "users.find_user_id": Row(lambda c, p, m: users.find_user_id(c.s, p, "kreis"), ADMIN_ONLY),
+    "users.get_user": Row(lambda c, p, m: users.get_user(c.s, p, c.kommune_user(m)), ADMIN_ONLY),
+    "users.list_assignable_municipalities": Row(
+        lambda c, p, m: users.list_assignable_municipalities(c.s, p), ADMIN_ONLY
+    ),
+    "users.list_users": Row(lambda c, p, m: users.list_users(c.s, p), ADMIN_ONLY),
+    "users.municipality_ids_for_ags": Row(
+        lambda c, p, m: users.municipality_ids_for_ags(c.s, p, [c.ags(m)]), ADMIN_ONLY
+    ),
+    "users.reactivate": Row(lambda c, p, m: users.reactivate(c.s, p, _new_user(c, m)), ADMIN_ONLY),
+    "users.reset_password": Row(
+        lambda c, p, m: users.reset_password(c.s, p, c.kommune_user(m)), ADMIN_ONLY
+    ),
+    "users.set_role": Row(
+        lambda c, p, m: users.set_role(c.s, p, c.kommune_user(m), Role.ANALYSE), ADMIN_ONLY
+    ),
+}
+
+NOT_IN_MATRIX: dict[str, str] = {
+    "authz.indicator_scope": "the authorization point itself (unit-tested with the roles)",
+    "authz.may": "the authorization point itself",
+    "authz.require": "the authorization point itself",
+    "authz.scope_for": "the authorization point itself",
+    "authz.visible_indicator_visibilities": "the authorization point itself",
+    "areas.append_version": "helper on an already authorized, loaded AreaPotential",
+    "areas.change_area": "helper on an already authorized, loaded AreaPotential",
+    "areas.mark_confirmed": "helper on an already authorized, loaded AreaPotential",
+    "areas.mark_deleted": "helper on an already authorized, loaded AreaPotential",
+    "areas.new_area": "helper of create_area / survey / review after their check",
+    "area_exchange.apply_import": "needs an UploadedLayer; covered via preview_import's check",
+    "area_exchange.preview_import": "needs an UploadedLayer; authorization tested in "
+    "tests/services/test_area_exchange*.py",
+}
+
+
+def service_functions() -> dict[str, Callable[..., Any]]:
+    """Every public function of ``cockpit.services.*`` that takes a ``principal``."""
+    found: dict[str, Callable[..., Any]] = {}
+    for info in pkgutil.iter_modules(cockpit.services.__path__):
+        module = importlib.import_module(f"cockpit.services.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            if "principal" in inspect.signature(function).parameters:
+                found[f"{info.name}.{name}"] = function
+    return found
+
+
+def test_every_service_function_has_a_row() -> None:
+    functions = set(service_functions())
+    missing = sorted(functions - set(MATRIX) - set(NOT_IN_MATRIX))
+    assert not missing, (
+        "service functions without a row in tests/services/test_authz_matrix.py "
+        f"(add one to MATRIX, or to NOT_IN_MATRIX with the reason): {missing}"
+    )
+    stale = sorted((set(MATRIX) | set(NOT_IN_MATRIX)) - functions)
+    assert not stale, f"rows for functions that no longer exist: {stale}"
+    assert not set(MATRIX) & set(NOT_IN_MATRIX)
+
+
+CASES = [
+    pytest.param(name, role, column, id=f"{name}-{role.value}-{column}")
+    for name in sorted(MATRIX)
+    for role in Role
+    for column in ("own", "foreign")
+]
+
+
+@pytest.fixture
+def demo_session(demo_url: str) -> Iterator[Session]:
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "role", "column"), CASES)
+def test_authorization_matrix(
+    demo_session: Session, tmp_path: Path, name: str, role: Role, column: str
+) -> None:
+    row = MATRIX[name]
+    ctx = Ctx(demo_session, tmp_path)
+    user = demo_session.scalar(select(User).where(User.username == ROLE_USERNAMES[role]))
+    assert user is not None
+    principal = user.to_principal()
+    ags = GOERLITZ_AGS if column == "own" else ZITTAU_AGS
+    municipality_id = demo_session.scalar(select(Municipality.id).where(Municipality.ags == ags))
+    assert municipality_id is not None
+    if role is Role.KOMMUNE:
+        assert (municipality_id in principal.municipality_ids) == (column == "own")
+    wanted = row.expected[role][0 if column == "own" else 1]
+    try:
+        result = row.call(ctx, principal, municipality_id)
+    except AccessDeniedError:
+        outcome = NO
+    except NotFoundError as error:
+        pytest.fail(f"{name}: NotFoundError ({error}) - the row's set-up is wrong")
+    except CockpitError:
+        outcome = OK  # rejected input after the authorization check
+        result = None
+    else:
+        outcome = OK
+    demo_session.rollback()
+    assert outcome == wanted, f"{name} as {role.value} on {column} municipality: {outcome}"
+    if outcome == OK and row.check is not None and result is not None:
+        row.check(ctx, principal, municipality_id, result)
