@@ -21,6 +21,10 @@ from cockpit.domain.vocab import Visibility
 log = logging.getLogger(__name__)
 
 _TOKEN = object()
+
+# Disclosure control: figures the principal may not see one by one (other municipalities'
+# confidential values) are shown only aggregated over at least this many municipalities.
+MIN_AGGREGATE_GROUP = 5
 T = TypeVar("T", bound=tuple[Any, ...])
 
 

@@ -66,7 +66,6 @@ MIN_YEAR = 1990
 MAX_YEAR = 2100
 # First free municipal elections in Saxony after reunification: 6 May 1990.
 MIN_ELECTION_DATE = dt.date(1990, 5, 6)
-MIN_BENCHMARK_GROUP = 5  # confidential figures are only shown aggregated over ≥ 5 municipalities
 MAX_AMOUNT_EUR = 1_000_000_000_000.0
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -665,7 +664,7 @@ def _staff_benchmark(
     """Median staff per 1.000 inhabitants over the district, for the own latest year.
 
     Staff counts are confidential, so only the median over at least
-    :data:`MIN_BENCHMARK_GROUP` municipalities leaves this function (no single values).
+    :data:`authz.MIN_AGGREGATE_GROUP` municipalities leaves this function (no single values).
     """
     if not own_staff:
         return None
@@ -683,7 +682,7 @@ def _staff_benchmark(
         for mid, headcount in rows
         if mid in population and population[mid].value
     }
-    if len(ratios) < MIN_BENCHMARK_GROUP:
+    if len(ratios) < authz.MIN_AGGREGATE_GROUP:
         return None
     return StaffBenchmark(
         year=year,
@@ -1008,10 +1007,12 @@ class ClusterEntry:
 
 @dataclass(frozen=True)
 class ClusterCount:
+    """Municipalities per cluster; ``None`` = suppressed (1–4, shown only as "weniger als 5")."""
+
     cluster_id: int
     name: str
-    current: int
-    future: int
+    current: int | None
+    future: int | None
 
 
 @dataclass(frozen=True)
@@ -1025,8 +1026,8 @@ class ClusterOverview:
     cluster_id: int | None
     cluster_name: str
     entries: tuple[ClusterEntry, ...]
-    current_count: int
-    future_count: int
+    current_count: int | None
+    future_count: int | None
     counts: tuple[ClusterCount, ...]
     complete: bool
 
@@ -1048,13 +1049,17 @@ def cluster_overview(
         select(ClusterFocus.cluster_id, ClusterFocus.municipality_id, ClusterFocus.focus)
     ):
         counts_raw.setdefault((cid, focus), set()).add(mid)
+
+    def count(cid: int, focus: FocusKind) -> int | None:
+        # Counts of a confidential field single out municipalities when small: principals
+        # without district-wide access get them only from authz.MIN_AGGREGATE_GROUP upwards.
+        n = len(counts_raw.get((cid, focus), ()))
+        if scope.all_municipalities or n == 0 or n >= authz.MIN_AGGREGATE_GROUP:
+            return n
+        return None
+
     counts = tuple(
-        ClusterCount(
-            c.id,
-            c.name,
-            len(counts_raw.get((c.id, FocusKind.CURRENT), ())),
-            len(counts_raw.get((c.id, FocusKind.FUTURE), ())),
-        )
+        ClusterCount(c.id, c.name, count(c.id, FocusKind.CURRENT), count(c.id, FocusKind.FUTURE))
         for c in clusters
     )
     selected = next((c for c in clusters if c.id == cluster_id), clusters[0] if clusters else None)
@@ -1086,13 +1091,13 @@ def cluster_overview(
                 is_demo=focus_item.is_demo,
             )
         )
-    count = next(c for c in counts if c.cluster_id == selected.id)
+    selected_count = next(c for c in counts if c.cluster_id == selected.id)
     return ClusterOverview(
         cluster_id=selected.id,
         cluster_name=selected.name,
         entries=tuple(entries),
-        current_count=count.current,
-        future_count=count.future,
+        current_count=selected_count.current,
+        future_count=selected_count.future,
         counts=counts,
         complete=scope.all_municipalities,
     )

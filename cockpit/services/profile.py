@@ -29,7 +29,7 @@ from layers.crs import DEFAULT_METRIC_CRS, metric_to_web
 
 log = logging.getLogger(__name__)
 
-MIN_AGGREGATE_GROUP = 5
+MIN_AGGREGATE_GROUP = authz.MIN_AGGREGATE_GROUP
 MIN_BAND_GROUP = 3  # fewer values make quartiles meaningless
 # Indicator keys that hold the population (first match wins; importers may use either).
 POPULATION_KEYS = ("population", "einwohner", "bevoelkerung", "ewz", "ewz_2022")

@@ -342,7 +342,7 @@ def test_cluster_overview_hides_foreign_focus_from_kommune(session: Session, wor
     assert full.complete
     own = kd.cluster_overview(session, world.zittau_user, world.energie_id)
     assert {e.municipality_id for e in own.entries} == {world.zittau}
-    assert own.future_count == 2  # only the count of the others
+    assert own.future_count is None  # 2 < 5: a small count would single out the other one
     assert not own.complete
 
 

@@ -28,7 +28,7 @@ from cockpit.dashboard.presenters.kommune import (
 )
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Principal
-from cockpit.services import kenndaten, maps
+from cockpit.services import authz, kenndaten, maps
 from cockpit.web import get_db
 
 log = logging.getLogger(__name__)
@@ -107,13 +107,19 @@ def legend() -> html.Div:
     )
 
 
+def count_text(count: int | None) -> str:
+    """A municipality count; suppressed small counts read "weniger als 5"."""
+    return f"weniger als {authz.MIN_AGGREGATE_GROUP}" if count is None else str(count)
+
+
 def details(overview: kenndaten.ClusterOverview) -> list[Any]:
     """Counts, entries table (with actors) and the visibility note."""
     children: list[Any] = [
         html.H2(f"Themencluster {overview.cluster_name}", id="cl-heading-details"),
         html.P(
-            f"Derzeitiger Schwerpunkt in {overview.current_count} Kommunen, "
-            f"zukünftiger Schwerpunkt in {overview.future_count} Kommunen des Landkreises.",
+            f"Derzeitiger Schwerpunkt in {count_text(overview.current_count)} Kommunen, "
+            f"zukünftiger Schwerpunkt in {count_text(overview.future_count)} Kommunen "
+            "des Landkreises.",
             className="kd-lead",
         ),
     ]
@@ -149,7 +155,7 @@ def counts_table(overview: kenndaten.ClusterOverview) -> html.Div:
     return data_table(
         "Anzahl der Kommunen je Themencluster",
         ["Themencluster", "derzeitiger Schwerpunkt", "zukünftiger Schwerpunkt"],
-        [[c.name, str(c.current), str(c.future)] for c in overview.counts],
+        [[c.name, count_text(c.current), count_text(c.future)] for c in overview.counts],
         numeric=(1, 2),
     )
 
