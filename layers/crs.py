@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import geopandas as gpd
+import shapely
 from pyproj import CRS, Transformer
 from shapely import Geometry
-from shapely.ops import transform
 
 WEB_CRS = "EPSG:4326"
 DEFAULT_METRIC_CRS = "EPSG:25833"
@@ -49,7 +49,9 @@ def transform_geometry(geometry: Geometry, source: str, target: str) -> Geometry
     """Reproject one Shapely geometry (lon/lat axis order for geographic CRSs)."""
     if source == target:
         return geometry
-    return transform(_transformer(source, target).transform, geometry)
+    transformer = _transformer(source, target)
+    # shapely.ops.transform is deprecated in Shapely 2.2 (a DeprecationWarning = test error).
+    return shapely.transform(geometry, transformer.transform, interleaved=False)
 
 
 def metric_to_web(geometry: Geometry, metric_crs: str = DEFAULT_METRIC_CRS) -> Geometry:

@@ -52,6 +52,10 @@ python_env() {
 
 python_env
 if [ "$mode" = "test" ]; then
-  apt_install postgresql-15-postgis-3 chromium gdal-bin poppler-utils
+  apt_install postgresql-15-postgis-3 chromium gdal-bin poppler-utils nginx cgi-mapserver
   ensure_services
+  if [ ! -f node_modules/axe-core/axe.min.js ]; then
+    log "Installing npm test tools (axe-core)"
+    npm ci --no-audit --no-fund
+  fi
 fi

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -44,12 +45,30 @@ class AreaPotential(TimestampMixin, Base):
     """The current accepted state of one area potential (history in ``AreaVersion``)."""
 
     __tablename__ = "area_potential"
+    # Covering index for the list/map filters: bbox ranges (map view) and the filter columns,
+    # so counts and map clusters read the index instead of the wide rows (geometry, JSON).
+    __table_args__ = (
+        Index(
+            "ix_area_potential_map_filter",
+            "is_deleted",
+            "min_lon",
+            "max_lon",
+            "min_lat",
+            "max_lat",
+            "municipality_id",
+            "kind",
+            "status",
+            "source",
+            "area_ha",
+            "last_confirmed_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     kind: Mapped[AreaKind] = enum_column(AreaKind, index=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), index=True)
     geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON", 25833))
     area_ha: Mapped[float] = mapped_column(Float)
     net_area_ha: Mapped[float | None] = mapped_column(Float)

@@ -1,0 +1,188 @@
+"""Read side of the area potentials: list (filters, scope, map payload) and detail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy.orm import Session
+
+from cockpit.db import make_engine, make_session_factory
+from cockpit.domain.errors import AccessDeniedError, NotFoundError
+from cockpit.domain.roles import Role
+from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus
+from cockpit.services import areas
+from cockpit.services.areas import AreaFilter
+from tests.areas_support import (
+    GOERLITZ,
+    MARKERSDORF,
+    ZITTAU,
+    area_attrs,
+    inner_square,
+    load_municipalities,
+    make_principal,
+    to_geojson,
+)
+
+
+@pytest.fixture
+def world(any_db_url: str):
+    engine = make_engine(any_db_url)
+    session = make_session_factory(engine)()
+    towns = load_municipalities(session, GOERLITZ, ZITTAU, MARKERSDORF)
+    kreis = make_principal(session, "redaktion", Role.KREIS_REDAKTION)
+    kommune = make_principal(session, "zittau", Role.KOMMUNE, [towns[ZITTAU]])
+    ids = {}
+    ids["g1"] = areas.create_area(
+        session,
+        kreis,
+        area_attrs(towns[GOERLITZ], "GE Görlitz Nord"),
+        to_geojson(inner_square(towns[GOERLITZ], 300)),
+        source=AreaSource.GEOPORTAL,
+    ).area_id
+    ids["g2"] = areas.create_area(
+        session,
+        kreis,
+        area_attrs(towns[GOERLITZ], "Brache Bahnhof", kind="brache", status="reserviert"),
+        inner_square(towns[GOERLITZ], 100, dx=1000),
+    ).area_id
+    ids["z1"] = areas.create_area(
+        session,
+        kreis,
+        area_attrs(towns[ZITTAU], "Industriepark Zittau", kind=AreaKind.INDUSTRIE),
+        to_geojson(inner_square(towns[ZITTAU], 500)),
+    ).area_id
+    areas.confirm_area(session, kreis, ids["z1"], 1, on=dt.date(2026, 1, 10))
+    yield session, towns, kreis, kommune, ids
+    session.close()
+    engine.dispose()
+
+
+def test_list_scoped_and_filtered(world) -> None:
+    session, towns, kreis, kommune, _ids = world
+    today = dt.date(2026, 11, 22)
+    everything = areas.list_areas(session, kreis, AreaFilter(), today=today)
+    assert everything.total == 3
+    assert {i.name for i in everything.items} == {
+        "GE Görlitz Nord",
+        "Brache Bahnhof",
+        "Industriepark Zittau",
+    }
+    nord = next(i for i in everything.items if i.name == "GE Görlitz Nord")
+    assert nord.area_ha == pytest.approx(9.0, rel=0.01)
+    assert nord.area_text == "9,0 ha"
+    assert nord.municipality_name == "Görlitz" and nord.municipality_ags == GOERLITZ
+    assert nord.stale and nord.last_confirmed_text == "nie bestätigt"
+    assert everything.stale_count == 2
+    assert len(everything.geojson["features"]) == 3 and not everything.clustered
+
+    own = areas.list_areas(session, kommune, AreaFilter(), today=today)
+    assert [i.name for i in own.items] == ["Industriepark Zittau"]
+    assert not own.items[0].stale
+    with pytest.raises(AccessDeniedError):
+        areas.list_areas(
+            session, kommune, AreaFilter(municipality_ids=(towns[GOERLITZ].id,)), today=today
+        )
+
+    def names(f: AreaFilter) -> set[str]:
+        return {i.name for i in areas.list_areas(session, kreis, f, today=today).items}
+
+    assert names(AreaFilter(kinds=(AreaKind.BRACHE,))) == {"Brache Bahnhof"}
+    assert names(AreaFilter(statuses=(AreaStatus.RESERVIERT,))) == {"Brache Bahnhof"}
+    assert names(AreaFilter(min_ha=5, max_ha=10)) == {"GE Görlitz Nord"}
+    assert names(AreaFilter(stale=False)) == {"Industriepark Zittau"}
+    assert names(AreaFilter(stale=True)) == {"GE Görlitz Nord", "Brache Bahnhof"}
+    assert names(AreaFilter(sources=(AreaSource.GEOPORTAL,))) == {"GE Görlitz Nord"}
+    assert names(AreaFilter(municipality_ids=(towns[ZITTAU].id,))) == {"Industriepark Zittau"}
+    assert names(AreaFilter(search="bahnhof")) == {"Brache Bahnhof"}
+    # a stale period of 400 days makes the Zittau confirmation (Jan 2026) current, not 200
+    later = dt.date(2026, 12, 31)
+    short = areas.list_areas(
+        session, kreis, AreaFilter(stale=True), today=later, stale_after_days=200
+    )
+    assert short.total == 3
+
+
+def test_map_geojson_is_wgs84_rounded_and_capped(world) -> None:
+    session, towns, kreis, _kommune, _ids = world
+    result = areas.list_areas(session, kreis, AreaFilter())
+    feature = result.geojson["features"][0]
+    coords = feature["geometry"]["coordinates"]
+    ring = coords[0] if feature["geometry"]["type"] == "Polygon" else coords[0][0]
+    lon, lat = ring[0]
+    assert 14.0 < lon < 15.2 and 50.8 < lat < 51.7
+    assert len(repr(lon).split(".")[1]) <= 6
+    assert set(feature["properties"]) == {
+        "id",
+        "name",
+        "kind",
+        "status",
+        "status_label",
+        "stale",
+        "area_ha",
+    }
+    json.dumps(result.geojson)
+
+    capped = areas.list_areas(session, kreis, AreaFilter(), max_map_features=2)
+    assert capped.clustered and "Bitte Ausschnitt verkleinern" in capped.hint
+    assert sum(f["properties"]["count"] for f in capped.geojson["features"]) == 3
+    assert capped.total == 3 and len(capped.items) == 3
+
+    # a bbox around Zittau only returns the Zittau area on the map
+    z = towns[ZITTAU]
+    detail = areas.get_area(session, kreis, _ids["z1"])
+    w, s, e, n = detail.bounds
+    view = areas.list_areas(
+        session, kreis, AreaFilter(bbox=(w - 0.01, s - 0.01, e + 0.01, n + 0.01))
+    )
+    assert [f["properties"]["name"] for f in view.geojson["features"]] == ["Industriepark Zittau"]
+    assert z.name == "Zittau"
+
+
+def test_detail_with_labels_history_and_confirmation(world) -> None:
+    session, _towns, kreis, kommune, ids = world
+    detail = areas.get_area(session, kreis, ids["z1"], today=dt.date(2026, 3, 1))
+    labels = {row.label: row.text for row in detail.attributes}
+    assert labels["Art"] == "Industriefläche"
+    assert labels["Vermarktungsstand"] == "verfügbar"
+    assert labels["Gemeinde"] == "Zittau"
+    assert labels["zuletzt bestätigt am"] == "10.01.2026"
+    assert detail.confirmation_text.startswith("Zuletzt bestätigt am 10.01.2026 von Redaktion")
+    assert [h.action for h in detail.history] == ["confirm", "create"]
+    assert detail.version == 2 and not detail.stale
+    assert detail.geojson["geometry"]["type"] == "MultiPolygon"
+    # Kommune sees its own area, not others
+    assert areas.get_area(session, kommune, ids["z1"]).name == "Industriepark Zittau"
+    with pytest.raises(AccessDeniedError):
+        areas.get_area(session, kommune, ids["g1"])
+    with pytest.raises(NotFoundError):
+        areas.get_area(session, kreis, 999_999)
+
+
+def test_sessions_are_independent(world) -> None:
+    session: Session = world[0]
+    assert session.is_active
+
+
+def test_demo_data_is_readable_with_history(demo_url: str) -> None:
+    """The demo generator's areas (another module) work with the read side."""
+    from sqlalchemy import select
+
+    from cockpit.models import User
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        kreis = session.scalar(select(User).where(User.username == "kreis")).to_principal()
+        zittau = session.scalar(
+            select(User).where(User.username == "kommune.zittau")
+        ).to_principal()
+        everything = areas.list_areas(session, kreis, AreaFilter())
+        assert everything.total > 100
+        own = areas.list_areas(session, zittau, AreaFilter())
+        assert 0 < own.total < everything.total
+        assert {i.municipality_ags for i in own.items} == {ZITTAU}
+        detail = areas.get_area(session, zittau, own.items[0].id)
+        assert detail.history and detail.attributes
+        json.dumps(own.geojson)
+    engine.dispose()

@@ -1,0 +1,127 @@
+"""Proposals of a municipality and their review by the Kreis-Redaktion."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from cockpit.db import make_engine, make_session_factory
+from cockpit.domain.errors import AccessDeniedError, ConflictError, ValidationError
+from cockpit.domain.roles import Role
+from cockpit.domain.vocab import AreaSource, AreaStatus, ReviewState
+from cockpit.models import AreaPotential
+from cockpit.services import area_review, areas
+from cockpit.services.areas import AreaFilter
+from tests.areas_support import (
+    GOERLITZ,
+    ZITTAU,
+    area_attrs,
+    inner_square,
+    load_municipalities,
+    make_principal,
+    to_geojson,
+)
+
+
+@pytest.fixture
+def world(any_db_url: str):
+    engine = make_engine(any_db_url)
+    session = make_session_factory(engine)()
+    towns = load_municipalities(session, GOERLITZ, ZITTAU)
+    kreis = make_principal(session, "redaktion", Role.KREIS_REDAKTION)
+    kommune = make_principal(session, "goerlitz", Role.KOMMUNE, [towns[GOERLITZ]])
+    yield session, towns, kreis, kommune
+    session.close()
+    engine.dispose()
+
+
+def test_new_area_proposal_accepted(world) -> None:
+    session, towns, kreis, kommune = world
+    g = towns[GOERLITZ]
+    info = area_review.propose_area(
+        session,
+        kommune,
+        g.id,
+        {"name": "GE Süd", "kind": "Gewerbefläche", "status": "verfügbar"},
+        to_geojson(inner_square(g, 200)),
+        comment="neu erschlossen",
+    )
+    assert info.kind_label == "neue Fläche" and info.state is ReviewState.OPEN
+    assert info.proposed_by_name == "Goerlitz"
+    # proposals are not current data
+    assert areas.list_areas(session, kreis, AreaFilter()).total == 0
+    with pytest.raises(AccessDeniedError):
+        area_review.propose_area(
+            session,
+            kommune,
+            towns[ZITTAU].id,
+            area_attrs(towns[ZITTAU]),
+            to_geojson(inner_square(towns[ZITTAU])),
+        )
+    with pytest.raises(AccessDeniedError):
+        area_review.accept_proposal(session, kommune, info.id)
+    queue = area_review.list_proposals(session, kreis)
+    assert [p.id for p in queue] == [info.id]
+    review = area_review.get_proposal_review(session, kreis, info.id)
+    assert review.old_geojson is None and review.new_geojson is not None
+    assert {d.label: d.new_text for d in review.diffs}["Art"] == "Gewerbefläche"
+    result = area_review.accept_proposal(session, kreis, info.id)
+    detail = areas.get_area(session, kreis, result.area_id)
+    assert detail.source is AreaSource.VORSCHLAG and detail.history[0].action == "proposal"
+    assert area_review.list_proposals(session, kreis) == []
+    with pytest.raises(ValidationError):
+        area_review.accept_proposal(session, kreis, info.id)
+
+
+def test_correction_reviewed_side_by_side_and_rejected(world) -> None:
+    session, towns, kreis, kommune = world
+    g = towns[GOERLITZ]
+    created = areas.create_area(session, kreis, area_attrs(g, "GE Ost"), inner_square(g, 200))
+    with pytest.raises(ValidationError):
+        area_review.propose_correction(
+            session, kommune, created.area_id, 1, {"status": "verfuegbar"}
+        )
+    info = area_review.propose_correction(
+        session,
+        kommune,
+        created.area_id,
+        1,
+        {"status": "vermarktet", "notes": "an Firma X"},
+        to_geojson(inner_square(g, 300)),
+    )
+    review = area_review.get_proposal_review(session, kreis, info.id)
+    diff = {d.key: (d.old_text, d.new_text) for d in review.diffs}
+    assert diff["status"] == ("verfügbar", "vermarktet")
+    assert diff["geometry"] == ("4,0 ha", "9,0 ha")
+    assert review.old_geojson and review.new_geojson and not review.outdated
+    with pytest.raises(ValidationError) as no_reason:
+        area_review.reject_proposal(session, kreis, info.id, "  ")
+    assert "Grund" in no_reason.value.user_message
+    rejected = area_review.reject_proposal(session, kreis, info.id, "Fläche ist noch frei")
+    assert rejected.state_label == "abgelehnt" and rejected.review_reason == "Fläche ist noch frei"
+    assert areas.get_area(session, kreis, created.area_id).status is AreaStatus.VERFUEGBAR
+    # the municipality sees its rejected proposal with the reason
+    mine = area_review.list_proposals(session, kommune, state=None)
+    assert [p.review_reason for p in mine] == ["Fläche ist noch frei"]
+
+
+def test_correction_accept_applies_version_and_detects_conflict(world) -> None:
+    session, towns, kreis, kommune = world
+    g = towns[GOERLITZ]
+    created = areas.create_area(session, kreis, area_attrs(g, "GE West"), inner_square(g, 200))
+    info = area_review.propose_correction(
+        session, kommune, created.area_id, 1, {"status": "reserviert"}
+    )
+    areas.update_area(session, kreis, created.area_id, 1, {"notes": "zwischendurch"})
+    review = area_review.get_proposal_review(session, kreis, info.id)
+    assert review.outdated and review.warnings
+    with pytest.raises(ConflictError):
+        area_review.accept_proposal(session, kreis, info.id)
+    result = area_review.accept_proposal(
+        session, kreis, info.id, expected_version=review.current_version
+    )
+    assert result.version == 3
+    detail = areas.get_area(session, kreis, created.area_id)
+    assert detail.status is AreaStatus.RESERVIERT and detail.notes == "zwischendurch"
+    assert detail.source is AreaSource.VORSCHLAG
+    assert session.scalar(select(func.count()).select_from(AreaPotential)) == 1
