@@ -13,7 +13,7 @@ from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
 from cockpit.models import AreaPotential, Municipality
 from cockpit.settings import Settings
-from tests.areas_support import GOERLITZ, MAPSERV, ZITTAU, inner_square, serve_wfs
+from tests.areas_support import GOERLITZ, ZITTAU, inner_square, serve_wfs
 
 MAPPING = {
     "OBJECTID": "geoportal_id",
