@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, Response, jsonify
+from flask import Flask
 
 from cockpit.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -16,7 +16,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server with the Dash app mounted on it."""
     settings = settings or load_settings()
     settings.validate()
-    _configure_logging(settings)
+    from cockpit.logging_config import configure_logging, init_request_logging
+
+    configure_logging(settings)
 
     app = Flask(
         __name__,
@@ -37,30 +39,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         TESTING=settings.env == "test",
     )
+    init_request_logging(app)  # request id (X-Request-ID in and out) and access log lines
 
     from cockpit.web import init_runtime
 
     init_runtime(app, settings)
 
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify(status="ok")
+    from cockpit.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
 
     from cockpit import auth, dashboard
     from cockpit.cli import register_commands
 
     auth.init_app(app)
     dashboard.init_app(app)
+    from cockpit import exports
+
+    exports.init_app(app)
     register_commands(app)
     return app
-
-
-def _configure_logging(settings: Settings) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-    root.setLevel(settings.log_level)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
