@@ -50,6 +50,9 @@ class Settings:
     login_limit_per_ip: str = "20 per 5 minutes"
     login_limit_per_account: str = "5 per 5 minutes"
     stale_after_days: int = 365
+    # Optional basemap tiles of the district (XYZ URL); empty = no external tile requests.
+    basemap_url: str = ""
+    basemap_attribution: str = ""
     log_level: str = "INFO"
     log_json: bool = False
     max_upload_mb: int = 50

@@ -137,6 +137,7 @@ def area_map(
     basemap_attribution: str = "",
     editable: bool = False,
     height: str = "520px",
+    zoom: int = 9,
     label: str = "Karte der Flächenpotenziale",
 ) -> html.Div:
     """The map: boundaries (base), one toggleable GeoJSON layer per kind, highlight, editing.
@@ -146,6 +147,7 @@ def area_map(
     ``boundaries_url``) is a FeatureCollection of municipality outlines.
     """
     layers = layers or {}
+    box = bounds or DEFAULT_BOUNDS
     children: list[Component] = []
     if basemap_url:
         children.append(dl.TileLayer(url=basemap_url, attribution=basemap_attribution))
@@ -191,7 +193,10 @@ def area_map(
         children=dl.MapContainer(
             id=ids.map,
             children=children,
-            bounds=bounds or DEFAULT_BOUNDS,
+            bounds=box,
+            # dash-leaflet compares map moves against ``center``; it must always be set.
+            center=[(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2],
+            zoom=zoom,
             style={"height": height, "width": "100%"},
             className="fl-map",
             attributionControl=True,
@@ -250,4 +255,49 @@ def legend() -> html.Div:
                 ]
             ),
         ],
+    )
+
+
+def small_map(
+    map_id: str,
+    layer_id: str,
+    *,
+    boundaries_url: str | None = None,
+    bounds: list[list[float]] | None = None,
+    colour: str = "#0072B2",
+    label: str = "Kartenausschnitt",
+    height: str = "260px",
+) -> html.Div:
+    """A small read-only map showing one geometry (review: old vs. new)."""
+    box = bounds or DEFAULT_BOUNDS
+    children: list[Component] = []
+    if boundaries_url:
+        children.append(
+            dl.GeoJSON(
+                url=boundaries_url,
+                style=BOUNDARY_STYLE,
+                attribution=ATTRIBUTION_BOUNDARIES,
+                interactive=False,
+            )
+        )
+    children.append(
+        dl.GeoJSON(
+            id=layer_id,
+            data=EMPTY_FC,
+            style={"color": colour, "weight": 3, "fillColor": colour, "fillOpacity": 0.35},
+        )
+    )
+    return html.Div(
+        className="fl-map-wrap",
+        role="img",
+        **{"aria-label": label},
+        children=dl.MapContainer(
+            id=map_id,
+            children=children,
+            bounds=box,
+            center=[(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2],
+            zoom=9,
+            style={"height": height, "width": "100%"},
+            className="fl-map",
+        ),
     )

@@ -1,0 +1,384 @@
+"""Presenters of the areas pages: pure functions, no browser, no database."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dash import html
+
+from cockpit.dashboard.components import area_map as amap
+from cockpit.dashboard.presenters import areas as present
+from cockpit.domain.errors import ValidationError
+from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, SurveyOutcome
+from cockpit.services.area_survey import SurveyRow, SurveyView
+from cockpit.services.areas import AreaListItem, AreaListResult
+
+
+def _item(area_id: int, name: str, ha: float, confirmed: dt.date | None, **kw: Any) -> AreaListItem:
+    values: dict[str, Any] = {
+        "id": area_id,
+        "public_id": f"p-{area_id}",
+        "name": name,
+        "municipality_id": 1,
+        "municipality_name": "Görlitz",
+        "municipality_ags": "14626110",
+        "kind": AreaKind.GEWERBE,
+        "kind_label": "Gewerbefläche",
+        "area_ha": ha,
+        "area_text": "",
+        "status": AreaStatus.VERFUEGBAR,
+        "status_label": "verfügbar",
+        "last_confirmed_at": confirmed,
+        "last_confirmed_text": confirmed.strftime("%d.%m.%Y") if confirmed else "nie bestätigt",
+        "stale": confirmed is None,
+        "source": AreaSource.GEOPORTAL,
+        "source_label": "Geoportal",
+        "version": 1,
+        "is_deleted": False,
+        "is_demo": False,
+    }
+    values.update(kw)
+    return AreaListItem(**values)
+
+
+def _texts(component: Any) -> list[str]:
+    """All strings inside a Dash component tree."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, (list, tuple)):
+        return [t for child in component for t in _texts(child)]
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else []
+
+
+def test_build_filter_ignores_unknown_codes_and_orders_range() -> None:
+    filters = present.build_filter(
+        kinds=["gewerbe", "quatsch"],
+        statuses=["verfuegbar"],
+        sources=["geoportal", 7],
+        municipality_ids=["3", "x", 5],
+        min_ha="12",
+        max_ha=2,
+        age=present.AGE_STALE,
+        search="  Nord  ",
+    )
+    assert filters.kinds == (AreaKind.GEWERBE,)
+    assert filters.statuses == (AreaStatus.VERFUEGBAR,)
+    assert filters.sources == (AreaSource.GEOPORTAL,)
+    assert filters.municipality_ids == (3, 5)
+    assert (filters.min_ha, filters.max_ha) == (2.0, 12.0)
+    assert filters.stale is True
+    assert filters.search == "Nord"
+    assert present.build_filter(age=present.AGE_CURRENT, min_ha=-1).stale is False
+    assert present.build_filter(min_ha=-1).min_ha is None
+    assert present.build_filter().stale is None
+
+
+def test_split_layers_by_kind_with_escaped_tooltip_and_no_clusters() -> None:
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": 1,
+                "properties": {
+                    "id": 1,
+                    "name": "A <b>",
+                    "kind": "gewerbe",
+                    "status_label": "verfügbar",
+                    "area_ha": 12.34,
+                    "stale": True,
+                },
+                "geometry": {"type": "Point", "coordinates": [14.9, 51.1]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"id": 2, "name": "B", "kind": "brache", "area_ha": 1},
+                "geometry": None,
+            },
+            {"type": "Feature", "properties": {"cluster": True, "count": 9}, "geometry": None},
+        ],
+    }
+    layers = present.split_layers(geojson)
+    assert [len(layers[k]["features"]) for k in AreaKind] == [1, 0, 1]
+    tooltip = layers[AreaKind.GEWERBE]["features"][0]["properties"]["tooltip"]
+    assert tooltip == "A &lt;b&gt; · 12,3\u00a0ha · verfügbar · Bestätigung überfällig"
+
+
+def test_leaflet_bounds_and_feature_bounds() -> None:
+    assert present.leaflet_bounds((14.0, 51.0, 15.0, 52.0), pad=0) == [[51.0, 14.0], [52.0, 15.0]]
+    assert present.leaflet_bounds(None) is None
+    feature = {
+        "type": "Feature",
+        "geometry": {
+            "type": "MultiPolygon",
+            "coordinates": [[[[14.1, 51.1], [14.3, 51.1], [14.3, 51.2], [14.1, 51.1]]]],
+        },
+    }
+    bounds = present.feature_bounds([feature, None])
+    assert bounds is not None
+    assert bounds[0][0] == pytest.approx(51.098) and bounds[1][1] == pytest.approx(14.302)
+    assert present.feature_bounds([None]) is None
+
+
+def test_edit_rings_swap_axes_and_split_multipolygons() -> None:
+    feature = {
+        "geometry": {
+            "type": "MultiPolygon",
+            "coordinates": [
+                [[[14.0, 51.0], [14.1, 51.0], [14.1, 51.1], [14.0, 51.0]]],
+                [[[15.0, 52.0], [15.1, 52.0], [15.1, 52.1], [15.0, 52.0]]],
+            ],
+        }
+    }
+    rings = present.edit_rings(feature)
+    assert len(rings) == 2
+    assert rings[0][0][0] == [51.0, 14.0]
+    children = amap.edit_children("ctl", rings)
+    assert [type(c).__name__ for c in children] == ["Polygon", "Polygon", "EditControl"]
+    assert present.edit_rings({"geometry": {"type": "Point", "coordinates": [1, 2]}}) == []
+
+
+def test_drawn_geometry_keeps_polygons_only() -> None:
+    drawn = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"type": "polygon", "_leaflet_id": 77},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[14.0, 51.0], [14.1, 51.0], [14.1, 51.1], [14.0, 51.0]]],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {"type": "marker"},
+                "geometry": {"type": "Point", "coordinates": [14.0, 51.0]},
+            },
+        ],
+    }
+    result = present.drawn_geometry(drawn)
+    assert result is not None
+    assert [f["geometry"]["type"] for f in result["features"]] == ["Polygon"]
+    assert result["features"][0]["properties"] == {}
+    assert present.drawn_geometry({"type": "FeatureCollection", "features": []}) is None
+    assert present.drawn_geometry(None) is None
+
+
+def test_decode_upload_and_geojson_upload(tmp_path: Path) -> None:
+    with pytest.raises(present.UploadProblem) as missing:
+        present.decode_upload(None, None)
+    assert missing.value.message == "Bitte wählen Sie eine Datei aus."
+    with pytest.raises(present.UploadProblem) as broken:
+        present.decode_upload("data:application/json;base64,@@@", "x.geojson")
+    assert broken.value.message == "Die Datei „x.geojson“ konnte nicht gelesen werden."
+    feature = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [14.98, 51.15],
+                            [14.985, 51.15],
+                            [14.985, 51.153],
+                            [14.98, 51.153],
+                            [14.98, 51.15],
+                        ]
+                    ],
+                },
+            }
+        ],
+    }
+    encoded = base64.b64encode(json.dumps(feature).encode()).decode()
+    payload, name = present.decode_upload(
+        f"data:application/geo+json;base64,{encoded}", "a/b.geojson"
+    )
+    assert name == "b.geojson"
+    collection = present.upload_to_geojson(payload, name, "EPSG:25833")
+    geometry = collection["features"][0]["geometry"]
+    assert geometry["type"] in ("Polygon", "MultiPolygon")
+    with pytest.raises(present.UploadProblem) as error:
+        present.upload_to_geojson(b"not a geo file", "kaputt.txt", "EPSG:25833")
+    assert "kaputt.txt" in error.value.message
+
+
+def test_table_rows_sort_and_render_with_badges() -> None:
+    items = [
+        _item(1, "Nord", 12.0, dt.date(2026, 1, 5)),
+        _item(2, "alpha", 3.5, None),
+        _item(3, "Mitte", 7.25, dt.date(2025, 3, 1), is_demo=True),
+    ]
+    rows = present.table_rows(items)
+    assert rows[0]["area_text"] == "12,0\u00a0ha"
+    assert [r["name"] for r in present.sort_rows(rows, "name", True)] == ["alpha", "Mitte", "Nord"]
+    assert [r["id"] for r in present.sort_rows(rows, "area", False)] == [1, 3, 2]
+    assert [r["id"] for r in present.sort_rows(rows, "confirmed", True)] == [2, 3, 1]
+    table = present.area_table(
+        rows,
+        sort_column="area",
+        ascending=False,
+        selected=3,
+        row_button_type="row",
+        sort_button_type="sort",
+    )
+    texts = _texts(table)
+    assert "Fläche ▼" in texts and "überfällig" in texts and "Demo-Daten" in texts
+    body = table.children[2]
+    assert [tr.className for tr in body.children] == ["fl-row", "fl-row fl-row-selected", "fl-row"]
+    empty = present.area_table(
+        [],
+        sort_column="name",
+        ascending=True,
+        selected=None,
+        row_button_type="r",
+        sort_button_type="s",
+    )
+    assert isinstance(empty, html.P)
+
+
+def test_summary_text_in_german() -> None:
+    result = AreaListResult(
+        items=[_item(1, "A", 1, None)],
+        total=1234,
+        total_area_ha=5678.91,
+        stale_count=3,
+        offset=0,
+        limit=500,
+        geojson={},
+        map_feature_count=0,
+        clustered=False,
+        hint="",
+        stale_after_days=365,
+        today=dt.date(2026, 11, 22),
+    )
+    assert present.summary_text(result) == (
+        "1.234 Flächen · 5.678,9\u00a0ha · 3 mit überfälliger Bestätigung · "
+        "Tabelle zeigt die ersten 1"
+    )
+
+
+def test_form_values_round_trip_and_changed_attributes() -> None:
+    empty = present.form_values(None)
+    assert empty["kind"] == "gewerbe" and empty["servicing"] == []
+    values = {
+        **empty,
+        "name": " Neu ",
+        "municipality_id": 4,
+        "planning_status": "",
+        "net_area_ha": "",
+    }
+    attrs = present.attributes_from_form(values)
+    assert (
+        attrs["name"] == "Neu" and attrs["planning_status"] is None and attrs["net_area_ha"] is None
+    )
+    changed = present.changed_attributes({**values, "status": "reserviert"}, values)
+    assert changed == {"status": "reserviert"}
+    assert present.field_error_texts("geometry", "kaputt") == {"geometry": "kaputt"}
+    assert present.field_error_texts("unbekannt", "x") == {}
+
+
+def test_as_of_datetime_is_end_of_day() -> None:
+    when = present.as_of_datetime("2026-03-01")
+    assert when == dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    assert present.as_of_datetime("") is None
+    assert present.as_of_datetime("gestern") is None
+
+
+def test_export_download_single_file_or_zip(tmp_path: Path) -> None:
+    data = tmp_path / "flaechen.gpkg"
+    data.write_bytes(b"SQLite format 3\x00")
+    manifest = tmp_path / "flaechen_manifest.json"
+    manifest.write_text("{}", encoding="utf-8")
+    payload, name = present.export_download([data], manifest)
+    assert (payload, name) == (b"SQLite format 3\x00", "flaechen.gpkg")
+    extra = tmp_path / "flaechen.cpg"
+    extra.write_text("UTF-8", encoding="utf-8")
+    payload, name = present.export_download([data, extra], manifest)
+    assert name == "flaechen.zip"
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        assert sorted(archive.namelist()) == [
+            "flaechen.cpg",
+            "flaechen.gpkg",
+            "flaechen_manifest.json",
+        ]
+    summary = present.export_summary(
+        {"anzahl": {"objekte": 3, "new": 1, "changed": 2, "deleted": 0}, "nur_aenderungen": True}
+    )
+    assert summary == (
+        "Export erstellt (nur Änderungen seit dem letzten Export): 3 Flächen "
+        "(1 neu, 2 geändert, 0 gelöscht)."
+    )
+
+
+def _survey(outcomes: list[SurveyOutcome | None]) -> SurveyView:
+    rows = [
+        SurveyRow(
+            area_id=i,
+            public_id=f"p{i}",
+            name=f"Fläche {i}",
+            kind_label="Gewerbefläche",
+            status_label="verfügbar",
+            area_ha=1.0,
+            area_text="1,0 ha",
+            version=1,
+            last_confirmed_at=None,
+            is_deleted=False,
+            outcome=o,
+            outcome_label=o.label if o else "offen",
+            note="",
+        )
+        for i, o in enumerate(outcomes, start=1)
+    ]
+    return SurveyView(
+        id=1,
+        municipality_id=1,
+        municipality_name="Görlitz",
+        held_on=dt.date(2026, 11, 22),
+        held_on_text="22.11.2026",
+        participants="Frau Muster",
+        method=present.ConfirmationMethod.GESPRAECH,
+        method_label="Gespräch",
+        closed_at=None,
+        is_closed=False,
+        rows=rows,
+        counts={},
+    )
+
+
+def test_survey_walk_progress_and_next_open_area() -> None:
+    view = _survey([SurveyOutcome.BESTAETIGT, None, SurveyOutcome.GEAENDERT, None])
+    assert present.next_open_index(view, 0) == 1
+    assert present.next_open_index(view, 1) == 3
+    assert present.next_open_index(view, 3) == 1
+    row = present.current_row(view, 99)
+    assert row is not None and row.area_id == 4
+    texts = _texts(present.progress(view, 2))
+    assert "Fläche 3 von 4 · erledigt: 2 von 4" in texts
+    assert present.changes("reserviert", "  ", None) == {"status": "reserviert"}
+    assert present.parse_day("2026-11-22") == dt.date(2026, 11, 22)
+    with pytest.raises(ValidationError):
+        present.parse_day("22.11.")
+
+
+def test_mapping_form_round_trip() -> None:
+    form = present.mapping_form(["OBJECTID", "NAME"], {"OBJECTID": "geoportal_id"}, "map")
+    dropdowns = [row.children[1].children for row in form.children[2].children]
+    assert [d.value for d in dropdowns] == ["geoportal_id", ""]
+    states = [{"id": d.id} for d in dropdowns]
+    assert present.mapping_from_form(states, ["geoportal_id", "name"]) == {
+        "OBJECTID": "geoportal_id",
+        "NAME": "name",
+    }
+    assert present.mapping_from_form(states, ["geoportal_id", ""]) == {"OBJECTID": "geoportal_id"}
