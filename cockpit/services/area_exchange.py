@@ -12,7 +12,11 @@ Mapping format (``{key: value}``, all strings):
 * ``"values.<our field>.<source value>": "<our value>"`` — translate Geoportal codes;
 * ``"default.<our field>": "<value>"`` — used when the source has no value.
 
-Export (``Permission.EXPORT_DATA``, scoped: a Kommune exports only its own areas):
+Uploaded files are read with :func:`read_import_layer`, which authorizes ``IMPORT_DATA``
+before the file is parsed.
+
+Export (``Permission.EXPORT_DATA``, scoped: a Kommune exports only its own areas; the sync
+targets Geoportal/KWIS also need ``EDIT_AREAS``, see :func:`export_areas`):
 GeoPackage (GPKG 1.3), zipped Shapefile (with .prj and .cpg UTF-8; field names ≤ 10
 characters, the same names in every format), GeoJSON (EPSG:4326) and CSV (WKT in
 EPSG:4326 or centroid lon/lat), each with a JSON manifest. ``changes_only`` exports the
@@ -39,8 +43,14 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cockpit.domain.errors import ConflictError, ImportRejectedError, ValidationError
+from cockpit.domain.errors import (
+    AccessDeniedError,
+    ConflictError,
+    ImportRejectedError,
+    ValidationError,
+)
 from cockpit.domain.roles import Permission, Principal
+from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.domain.vocab import (
     OBSTACLE_OPTIONS,
     SERVICING_OPTIONS,
@@ -66,7 +76,7 @@ from cockpit.services.areas import (
 )
 from layers.area_geometry import GeometryError, check_area_geometry
 from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, to_web
-from layers.upload import UploadedLayer
+from layers.upload import UploadedLayer, UploadError, read_upload
 
 log = logging.getLogger(__name__)
 
@@ -522,6 +532,27 @@ def _summary(layer: UploadedLayer) -> dict[str, Any]:
     }
 
 
+def read_import_layer(
+    principal: Principal,
+    payload: bytes,
+    filename: str,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+) -> UploadedLayer:
+    """Authorize ``IMPORT_DATA``, then read and check an uploaded Geoportal file.
+
+    Nothing is parsed for principals who may not import. Raises
+    :class:`AccessDeniedError` or :class:`ImportRejectedError` (German reason from
+    :mod:`layers.upload`: size, type, CRS, geometry).
+    """
+    authz.require(principal, Permission.IMPORT_DATA)
+    try:
+        return read_upload(payload, filename, metric_crs=metric_crs)
+    except UploadError as error:
+        log.info("import upload refused for %s: %s", principal.username, error)
+        raise ImportRejectedError(str(error), error.message) from error
+
+
 def preview_import(
     session: Session,
     principal: Principal,
@@ -653,6 +684,14 @@ def apply_import(
 
 EXPORT_FORMATS = ("gpkg", "shp", "geojson", "csv")
 EXPORT_TARGETS = ("geoportal", "kwis", "analysis")
+# Targets kept in sync with "nur Änderungen": each run is the baseline of the next change
+# set, so only the editors (EDIT_AREAS) may export to them; everyone else uses "analysis".
+SYNC_TARGETS = ("geoportal", "kwis")
+SYNC_REFUSED = (
+    "Exporte für Geoportal und KWIS erstellt nur die Kreis-Redaktion, weil jeder dieser "
+    "Exporte der Ausgangspunkt für den nächsten Export „nur Änderungen“ ist. Bitte wählen "
+    "Sie das Exportziel „Analyse“."
+)
 LAYER_NAME = "flaechenpotenziale"
 
 # Our attribute -> exported field name (≤ 10 characters, identical in every format).
@@ -726,6 +765,9 @@ def export_areas(
     ``target``: geoportal | kwis | analysis; ``file_format``: gpkg | shp | geojson | csv.
     ``changes_only``: only areas new/changed/deleted since the last run for this target
     and scope (deleted ones as rows with ``aenderung = geloescht``). Records an ExportRun.
+    The sync targets (:data:`SYNC_TARGETS`) need ``EDIT_AREAS`` district-wide, so a
+    read-only export can never move their change baseline (:class:`AccessDeniedError`
+    with a German hint to use "analysis").
     """
     if target not in EXPORT_TARGETS:
         raise ValidationError(f"bad target {target}", "Unbekanntes Exportziel.", "target")
@@ -740,6 +782,11 @@ def export_areas(
         authz.require(principal, Permission.EXPORT_DATA)
     if municipality_id is not None:
         authz.require(principal, Permission.EXPORT_DATA, municipality_id)
+    if target in SYNC_TARGETS:
+        try:
+            authz.require(principal, Permission.EDIT_AREAS)
+        except AccessDeniedError as error:
+            raise AccessDeniedError(str(error), SYNC_REFUSED) from None
     now = now or utcnow()
     stmt = select(AreaPotential, Municipality.ags, Municipality.name).join(
         Municipality, Municipality.id == AreaPotential.municipality_id
@@ -980,6 +1027,7 @@ def _write(
 
 
 def _csv_cell(value: Any) -> str:
+    """One CSV cell; text that a spreadsheet would evaluate (``=…``) is neutralized."""
     if value is None:
         return ""
     try:
@@ -987,4 +1035,6 @@ def _csv_cell(value: Any) -> str:
             return ""
     except (TypeError, ValueError):
         pass
+    if isinstance(value, str):
+        return neutralize_spreadsheet_text(value)
     return str(value)

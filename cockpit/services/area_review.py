@@ -4,6 +4,10 @@ A Kommune user (``Permission.PROPOSE_AREAS``, own municipality only) proposes a 
 or a correction of an existing one; nothing changes until the Kreis-Redaktion
 (``Permission.REVIEW_AREAS``) accepts it (applied as a new version, source "vorschlag") or
 rejects it with a reason. Only accepted data counts as current.
+
+Areas and proposals are looked up by id with :func:`cockpit.services.areas.load_in_scope`:
+authorization first, so a foreign id answers "keine Berechtigung" whether it exists, is
+deleted or already reviewed; "not found"/"deleted" only for ids the principal may access.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from cockpit.services.areas import (
     display_value,
     format_ha,
     format_moment,
+    load_in_scope,
     new_area,
     normalize_attributes,
     snapshot,
@@ -94,9 +99,21 @@ def _json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
 
 
-def _info(session: Session, proposal: AreaProposal) -> ProposalInfo:
-    municipality = session.get(Municipality, proposal.municipality_id)
+def _proposal_area(
+    session: Session, principal: Principal, proposal: AreaProposal
+) -> AreaPotential | None:
+    """The area a correction refers to, in its CURRENT state — ``None`` for new-area
+    proposals and when the area has since been re-assigned to a municipality outside the
+    principal's scope (the proposing Kommune must not see a foreign area's state)."""
     area = session.get(AreaPotential, proposal.area_id) if proposal.area_id else None
+    if area is None or not authz.may(principal, Permission.VIEW_CONFIDENTIAL, area.municipality_id):
+        return None
+    return area
+
+
+def _info(session: Session, principal: Principal, proposal: AreaProposal) -> ProposalInfo:
+    municipality = session.get(Municipality, proposal.municipality_id)
+    area = _proposal_area(session, principal, proposal)
     user = session.get(User, proposal.proposed_by_id) if proposal.proposed_by_id else None
     kind = "correction" if proposal.area_id else "new"
     name = area.name if area else str(proposal.attributes.get("name", ""))
@@ -148,7 +165,7 @@ def propose_area(
         )
         session.add(proposal)
         session.flush()
-        info = _info(session, proposal)
+        info = _info(session, principal, proposal)
     log.info("proposal %s (new area) by %s", proposal.id, principal.username)
     return info
 
@@ -165,10 +182,16 @@ def propose_correction(
     metric_crs: str = DEFAULT_METRIC_CRS,
 ) -> ProposalInfo:
     """A municipality proposes changes to one of its areas (attributes and/or geometry)."""
-    area = session.get(AreaPotential, area_id)
-    if area is None or area.is_deleted:
-        raise NotFoundError(f"area {area_id} not found", "Die Fläche wurde nicht gefunden.")
-    authz.require(principal, Permission.PROPOSE_AREAS, area.municipality_id)
+    area = load_in_scope(
+        session,
+        principal,
+        AreaPotential,
+        area_id,
+        Permission.PROPOSE_AREAS,
+        "Die Fläche wurde nicht gefunden.",
+    )
+    if area.is_deleted:
+        raise NotFoundError(f"area {area_id} is deleted", "Die Fläche wurde gelöscht.")
     values = normalize_attributes(attributes, partial=True)
     if values.get("municipality_id", area.municipality_id) != area.municipality_id:
         raise ValidationError(
@@ -206,7 +229,7 @@ def propose_correction(
         )
         session.add(proposal)
         session.flush()
-        info = _info(session, proposal)
+        info = _info(session, principal, proposal)
     log.info("proposal %s (correction of area %s) by %s", proposal.id, area.id, principal.username)
     return info
 
@@ -228,16 +251,20 @@ def list_proposals(
     )
     if state is not None:
         stmt = stmt.where(AreaProposal.state == state)
-    return [_info(session, p) for p in session.scalars(stmt)]
+    return [_info(session, principal, p) for p in session.scalars(stmt)]
 
 
-def _load_proposal(session: Session, proposal_id: int) -> AreaProposal:
-    proposal = session.get(AreaProposal, proposal_id)
-    if proposal is None:
-        raise NotFoundError(
-            f"proposal {proposal_id} not found", "Der Vorschlag wurde nicht gefunden."
-        )
-    return proposal
+def _load_proposal(
+    session: Session, principal: Principal, proposal_id: int, permission: Permission
+) -> AreaProposal:
+    return load_in_scope(
+        session,
+        principal,
+        AreaProposal,
+        proposal_id,
+        permission,
+        "Der Vorschlag wurde nicht gefunden.",
+    )
 
 
 def get_proposal_review(
@@ -248,10 +275,14 @@ def get_proposal_review(
     metric_crs: str = DEFAULT_METRIC_CRS,
 ) -> ProposalReview:
     """Old vs. new for the reviewer (or for the proposing municipality, read-only)."""
-    proposal = _load_proposal(session, proposal_id)
-    if not principal.may(Permission.REVIEW_AREAS, proposal.municipality_id):
-        authz.require(principal, Permission.PROPOSE_AREAS, proposal.municipality_id)
-    area = session.get(AreaPotential, proposal.area_id) if proposal.area_id else None
+    # Reviewers (district-wide) see every proposal, a Kommune those of its municipality.
+    reader = (
+        Permission.REVIEW_AREAS
+        if authz.may(principal, Permission.REVIEW_AREAS)
+        else Permission.PROPOSE_AREAS
+    )
+    proposal = _load_proposal(session, principal, proposal_id, reader)
+    area = _proposal_area(session, principal, proposal)
     old = snapshot(area) if area else {}
     municipality = session.get(Municipality, proposal.municipality_id)
     mname = municipality.name if municipality else ""
@@ -285,7 +316,7 @@ def get_proposal_review(
             )
         )
     return ProposalReview(
-        proposal=_info(session, proposal),
+        proposal=_info(session, principal, proposal),
         diffs=diffs,
         old_geojson=old_gj,
         new_geojson=new_gj,
@@ -323,8 +354,7 @@ def accept_proposal(
     ``expected_version`` is the area version shown in the review (corrections); a
     mismatch raises :class:`ConflictError`.
     """
-    proposal = _load_proposal(session, proposal_id)
-    authz.require(principal, Permission.REVIEW_AREAS, proposal.municipality_id)
+    proposal = _load_proposal(session, principal, proposal_id, Permission.REVIEW_AREAS)
     authz.require(principal, Permission.EDIT_AREAS, proposal.municipality_id)
     _require_open(proposal)
     note = reason.strip() or f"Vorschlag Nr. {proposal.id} angenommen"
@@ -385,8 +415,7 @@ def reject_proposal(
     session: Session, principal: Principal, proposal_id: int, reason: str
 ) -> ProposalInfo:
     """Reject a proposal; the reason is mandatory and shown to the municipality."""
-    proposal = _load_proposal(session, proposal_id)
-    authz.require(principal, Permission.REVIEW_AREAS, proposal.municipality_id)
+    proposal = _load_proposal(session, principal, proposal_id, Permission.REVIEW_AREAS)
     if not reason.strip():
         raise ValidationError(
             "rejection without reason",
@@ -400,6 +429,6 @@ def reject_proposal(
         proposal.reviewed_at = utcnow()
         proposal.review_reason = reason.strip()
         session.flush()
-        info = _info(session, proposal)
+        info = _info(session, principal, proposal)
     log.info("proposal %s rejected by %s", proposal.id, principal.username)
     return info

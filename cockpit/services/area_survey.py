@@ -9,6 +9,9 @@ Decisions: "bestätigt" sets last confirmed at (survey date) / by / method and a
 "entfällt" soft-deletes the area (history and restore stay possible; the Geoportal export
 reports it as deleted) — an area that still exists but is sold or blocked is "geändert"
 with status "vermarktet" / "nicht verfügbar" instead. Conducting surveys needs EDIT_AREAS.
+
+Surveys and areas are looked up by id with :func:`cockpit.services.areas.load_in_scope`
+(authorization before any state such as "closed" or "deleted" is revealed).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from cockpit.services.areas import (
     format_day,
     format_ha,
     format_moment,
+    load_in_scope,
     mark_confirmed,
     mark_deleted,
     new_area,
@@ -134,11 +138,14 @@ def _survey_tag(survey: Survey) -> str:
 
 
 def _load_survey(session: Session, principal: Principal, survey_id: int) -> Survey:
-    survey = session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFoundError(f"survey {survey_id} not found", "Das Gespräch wurde nicht gefunden.")
-    authz.require(principal, Permission.VIEW_CONFIDENTIAL, survey.municipality_id)
-    return survey
+    return load_in_scope(
+        session,
+        principal,
+        Survey,
+        survey_id,
+        Permission.VIEW_CONFIDENTIAL,
+        "Das Gespräch wurde nicht gefunden.",
+    )
 
 
 def _open_survey_for_write(session: Session, principal: Principal, survey_id: int) -> Survey:

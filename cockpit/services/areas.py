@@ -9,6 +9,16 @@ version the user saw (``expected_version``; optimistic locking), appends an
 commits; on any error nothing is written.
 
 Geometries are stored in the metric CRS (EPSG:25833); GeoJSON in and out is EPSG:4326.
+
+Lookups by (untrusted) id — here and in ``area_review`` / ``area_survey`` — go through
+:func:`load_in_scope`, which authorizes before revealing any state: an id outside the
+principal's scope gives :class:`AccessDeniedError` whether the record exists, is deleted
+or not; :class:`NotFoundError` (and "deleted") only reaches principals who would be allowed
+to see the record, i.e. who hold the permission district-wide or for its municipality.
+An area's past (:func:`get_area_as_of`, the history in :func:`get_area`,
+:func:`list_areas_as_of`) follows one rule, :func:`_version_visible`: a version is shown
+only if the municipality it belonged to THEN is in the principal's scope (areas can be
+re-assigned to another municipality).
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from babel.dates import format_datetime as babel_format_datetime
 from shapely.geometry.base import BaseGeometry
@@ -45,7 +55,7 @@ from cockpit.domain.vocab import (
     Ownership,
     PlanningStatus,
 )
-from cockpit.models import AreaPotential, AreaVersion, Municipality
+from cockpit.models import AreaPotential, AreaProposal, AreaVersion, Municipality, Survey
 from cockpit.models._types import utcnow
 from cockpit.services import authz
 from cockpit.services.authz import Scope
@@ -631,16 +641,44 @@ def _cluster_collection(rows: Sequence[Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _load_area(session: Session, area_id: int) -> AreaPotential:
-    area = session.get(AreaPotential, area_id)
-    if area is None:
-        raise NotFoundError(f"area {area_id} not found", "Die Fläche wurde nicht gefunden.")
-    return area
+# Records that belong to one municipality and are looked up by id.
+ScopedRecord = TypeVar("ScopedRecord", AreaPotential, AreaProposal, Survey)
+
+
+def load_in_scope(
+    session: Session,
+    principal: Principal,
+    model: type[ScopedRecord],
+    record_id: int,
+    permission: Permission,
+    not_found_message: str,
+) -> ScopedRecord:
+    """Load a municipal record by an untrusted id, authorizing before revealing anything.
+
+    Exists and its municipality is in the principal's ``permission`` scope → the record;
+    exists outside the scope → :class:`AccessDeniedError`. Does not exist →
+    :class:`NotFoundError` (``not_found_message``) only for principals holding
+    ``permission`` district-wide (they could see any id); everyone else gets the same
+    :class:`AccessDeniedError` as for a foreign id, so ids reveal nothing. State checks
+    (deleted, closed, ...) belong after this call.
+    """
+    record = session.get(model, record_id)
+    if record is None:
+        authz.require(principal, permission)
+        raise NotFoundError(f"{model.__name__} {record_id} not found", not_found_message)
+    authz.require(principal, permission, record.municipality_id)
+    return record
 
 
 def _readable_area(session: Session, principal: Principal, area_id: int) -> AreaPotential:
-    area = _load_area(session, area_id)
-    authz.require(principal, Permission.VIEW_CONFIDENTIAL, area.municipality_id)
+    area = load_in_scope(
+        session,
+        principal,
+        AreaPotential,
+        area_id,
+        Permission.VIEW_CONFIDENTIAL,
+        "Die Fläche wurde nicht gefunden.",
+    )
     if area.is_deleted and not principal.may(Permission.EDIT_AREAS, area.municipality_id):
         raise NotFoundError(f"area {area_id} is deleted", "Die Fläche wurde gelöscht.")
     return area
@@ -756,6 +794,7 @@ def get_area(
     versions = session.scalars(
         select(AreaVersion).where(AreaVersion.area_id == area.id).order_by(AreaVersion.version)
     ).all()
+    scope = _area_scope(principal)
     return AreaDetail(
         id=area.id,
         public_id=area.public_id,
@@ -786,7 +825,7 @@ def get_area(
         created_at=area.created_at,
         updated_at=area.updated_at,
         attributes=attribute_rows(snap, municipality.name),
-        history=[_version_info(v) for v in reversed(versions)],
+        history=[_version_info(v) for v in reversed(versions) if _version_visible(scope, v)],
         geojson={
             "type": "Feature",
             "id": area.id,
@@ -1077,9 +1116,14 @@ def check_version(area: AreaPotential, expected_version: int) -> None:
 
 
 def writable_area(session: Session, principal: Principal, area_id: int) -> AreaPotential:
-    area = _load_area(session, area_id)
-    authz.require(principal, Permission.EDIT_AREAS, area.municipality_id)
-    return area
+    return load_in_scope(
+        session,
+        principal,
+        AreaPotential,
+        area_id,
+        Permission.EDIT_AREAS,
+        "Die Fläche wurde nicht gefunden.",
+    )
 
 
 @dataclass(frozen=True)
@@ -1359,6 +1403,19 @@ def _aware(when: dt.datetime) -> dt.datetime:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
+def _version_municipality(version: AreaVersion) -> int | None:
+    """The municipality the area belonged to in ``version`` (not necessarily today's)."""
+    value = version.attributes.get("municipality_id")
+    return int(value) if value is not None else None
+
+
+def _version_visible(scope: Scope, version: AreaVersion) -> bool:
+    """THE rule for an area's past: visible only if the municipality the area belonged
+    to in that version is in the principal's ``VIEW_CONFIDENTIAL`` scope."""
+    municipality_id = _version_municipality(version)
+    return municipality_id is not None and scope.allows(municipality_id)
+
+
 def get_area_as_of(
     session: Session,
     principal: Principal,
@@ -1367,18 +1424,21 @@ def get_area_as_of(
     *,
     metric_crs: str = DEFAULT_METRIC_CRS,
 ) -> AreaSnapshot | None:
-    """The area as it was at ``when`` (``None`` if it did not exist yet)."""
-    area = _load_area(session, area_id)
-    authz.require(principal, Permission.VIEW_CONFIDENTIAL, area.municipality_id)
+    """The area as it was at ``when``.
+
+    ``None`` if it did not exist yet or then belonged to a municipality outside the
+    principal's scope (like :func:`list_areas_as_of`, which leaves such versions out).
+    """
+    _readable_area(session, principal, area_id)
     version = session.scalars(
         select(AreaVersion)
         .where(AreaVersion.area_id == area_id, AreaVersion.valid_from <= _aware(when))
         .order_by(AreaVersion.version.desc())
         .limit(1)
     ).first()
-    if version is None:
+    if version is None or not _version_visible(_area_scope(principal), version):
         return None
-    municipality = session.get(Municipality, version.attributes.get("municipality_id"))
+    municipality = session.get(Municipality, _version_municipality(version))
     return _to_snapshot(version, municipality.name if municipality else "", metric_crs)
 
 
@@ -1410,8 +1470,7 @@ def list_areas_as_of(
     result = [
         _to_snapshot(v, name, metric_crs)
         for v in versions
-        if v.attributes.get("municipality_id") == municipality_id
-        and not v.attributes.get("is_deleted")
+        if _version_municipality(v) == municipality_id and not v.attributes.get("is_deleted")
     ]
     return sorted(result, key=lambda s: (str(s.attributes.get("name", "")), s.area_id))
 
@@ -1492,6 +1551,7 @@ __all__ = [
     "get_area_as_of",
     "list_areas",
     "list_areas_as_of",
+    "load_in_scope",
     "normalize_attributes",
     "restore_area",
     "restore_version",

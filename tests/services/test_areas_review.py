@@ -6,7 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from cockpit.db import make_engine, make_session_factory
-from cockpit.domain.errors import AccessDeniedError, ConflictError, ValidationError
+from cockpit.domain.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from cockpit.domain.roles import Role
 from cockpit.domain.vocab import AreaSource, AreaStatus, ReviewState
 from cockpit.models import AreaPotential
@@ -125,3 +130,66 @@ def test_correction_accept_applies_version_and_detects_conflict(world) -> None:
     assert detail.status is AreaStatus.RESERVIERT and detail.notes == "zwischendurch"
     assert detail.source is AreaSource.VORSCHLAG
     assert session.scalar(select(func.count()).select_from(AreaPotential)) == 1
+
+
+def test_lookups_by_id_answer_foreign_deleted_and_missing_ids_alike(world) -> None:
+    """Authorization before state: a Kommune cannot tell a foreign live area, a foreign
+    deleted one and an unused id apart; nor foreign and unused proposal ids."""
+    session, towns, kreis, kommune = world
+    g, z = towns[GOERLITZ], towns[ZITTAU]
+    live = areas.create_area(session, kreis, area_attrs(z, "Z live"), inner_square(z, 200))
+    gone = areas.create_area(session, kreis, area_attrs(z, "Z weg"), inner_square(z, 100, dx=400))
+    areas.delete_area(session, kreis, gone.area_id, 1, "entfällt")
+    answers = set()
+    for area_id in (live.area_id, gone.area_id, 999_999):
+        with pytest.raises(AccessDeniedError) as caught:
+            area_review.propose_correction(session, kommune, area_id, 1, {"name": "Neu"})
+        answers.add(caught.value.user_message)
+    assert len(answers) == 1
+    # The own deleted area: the Kommune may know about it, so it is told.
+    own = areas.create_area(session, kreis, area_attrs(g, "G weg"), inner_square(g, 200))
+    areas.delete_area(session, kreis, own.area_id, 1, "entfällt")
+    with pytest.raises(NotFoundError):
+        area_review.propose_correction(session, kommune, own.area_id, 2, {"name": "Neu"})
+    # Proposals: a foreign one and an unused id answer the same to the Kommune ...
+    zittau_user = make_principal(session, "zittau", Role.KOMMUNE, [z])
+    foreign = area_review.propose_area(
+        session, zittau_user, z.id, area_attrs(z, "Z Vorschlag"), to_geojson(inner_square(z, 80))
+    )
+    for proposal_id in (foreign.id, 999_999):
+        with pytest.raises(AccessDeniedError):
+            area_review.get_proposal_review(session, kommune, proposal_id)
+        with pytest.raises(AccessDeniedError):
+            area_review.reject_proposal(session, kommune, proposal_id, "nein")
+    # ... while the reviewer learns that an id does not exist.
+    with pytest.raises(NotFoundError):
+        area_review.get_proposal_review(session, kreis, 999_999)
+    with pytest.raises(NotFoundError):
+        area_review.accept_proposal(session, kreis, 999_999)
+
+
+def test_proposal_review_hides_the_state_of_an_area_moved_to_another_municipality(
+    world,
+) -> None:
+    session, towns, kreis, kommune = world
+    g, z = towns[GOERLITZ], towns[ZITTAU]
+    created = areas.create_area(session, kreis, area_attrs(g, "GE Grenze"), inner_square(g, 200))
+    info = area_review.propose_correction(
+        session, kommune, created.area_id, 1, {"status": "reserviert"}
+    )
+    areas.update_area(
+        session,
+        kreis,
+        created.area_id,
+        1,
+        {"municipality_id": z.id, "name": "Zittau Geheim", "notes": "vertraulich Zittau"},
+        inner_square(z, 200),
+    )
+    review = area_review.get_proposal_review(session, kommune, info.id)
+    assert review.old_geojson is None and review.current_version is None
+    assert "Zittau Geheim" not in repr(review) and "vertraulich" not in repr(review)
+    [listed] = area_review.list_proposals(session, kommune)
+    assert listed.area_name != "Zittau Geheim"
+    # The reviewer still sees both sides.
+    full = area_review.get_proposal_review(session, kreis, info.id)
+    assert full.old_geojson is not None and full.proposal.area_name == "Zittau Geheim"

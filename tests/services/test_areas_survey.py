@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from cockpit.db import make_engine, make_session_factory
-from cockpit.domain.errors import AccessDeniedError, ValidationError
+from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
 from cockpit.domain.roles import Role
 from cockpit.domain.vocab import AreaStatus, ConfirmationMethod
 from cockpit.exports.area_protocol import protocol_csv, protocol_pdf
@@ -138,3 +138,23 @@ def test_survey_flow_and_protocol(world) -> None:
     assert "Herr Müller (Bauamt)" in text and "20.11.2026" in text
     assert "GEÄNDERT: B Industrie" in text and "verfügbar → vermarktet" in text
     assert "ENTFÄLLT: C Brache" in text
+
+
+def test_survey_ids_are_authorized_before_their_state_is_revealed(world) -> None:
+    """A foreign survey, a closed foreign one and an unused id answer alike to a Kommune."""
+    session, towns, kreis, kommune, _ids = world
+    z = towns[ZITTAU]
+    open_survey = area_survey.start_survey(session, kreis, z.id, dt.date(2026, 11, 1), "A")
+    closed = area_survey.start_survey(session, kreis, z.id, dt.date(2026, 11, 2), "B")
+    area_survey.close_survey(session, kreis, closed.id)
+    answers = set()
+    for survey_id in (open_survey.id, closed.id, 999_999):
+        for call in (area_survey.get_survey, area_survey.get_protocol, area_survey.close_survey):
+            with pytest.raises(AccessDeniedError) as caught:
+                call(session, kommune, survey_id)
+            answers.add(caught.value.user_message)
+    assert len(answers) == 1
+    with pytest.raises(NotFoundError):
+        area_survey.get_survey(session, kreis, 999_999)
+    with pytest.raises(ValidationError):  # the editor may learn that it is closed
+        area_survey.close_survey(session, kreis, closed.id)

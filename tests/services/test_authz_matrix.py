@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session
 import cockpit.services
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
-from cockpit.domain.roles import SYSTEM, Principal, Role
+from cockpit.domain.roles import SYSTEM, Permission, Principal, Role
 from cockpit.domain.vocab import ReviewState
 from cockpit.models import (
     AreaPotential,
@@ -57,6 +58,7 @@ from cockpit.services import (
     areas,
     audit,
     bulk_indicators,
+    exports,
     importing,
     kenndaten,
     maps,
@@ -216,6 +218,13 @@ class Row:
     check: Callable[[Ctx, Principal, int, Any], None] | None = None
 
 
+def _export_report_scoped(p: Principal, m: int, result: Any) -> None:
+    """A Steckbrief of a foreign municipality holds no Kenndaten and no areas."""
+    if not p.may(Permission.VIEW_CONFIDENTIAL, m):
+        assert result.kenndaten is None and result.area_list is None
+        assert not result.area_geometries
+
+
 def _no_foreign_rows(c: Ctx, p: Principal, m: int, result: Any) -> None:
     """A Kommune user's list holds rows of its own municipalities only (and some rows)."""
     rows = result.items if hasattr(result, "items") else result
@@ -240,6 +249,12 @@ def _area_geometry(c: Ctx, m: int, dx: float = 11.0) -> dict[str, Any]:
     return to_geojson(inner_square(c.municipality(m), size_m=120.0, dx=dx))
 
 
+def _upload(c: Ctx, m: int) -> bytes:
+    """A small GeoJSON file with one area of municipality ``m`` (an import upload)."""
+    feature = {"type": "Feature", "properties": {"id": "M-1"}, "geometry": _area_geometry(c, m)}
+    return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+
 MATRIX: dict[str, Row] = {
     # ---- area_exchange
     "area_exchange.export_areas": Row(
@@ -253,6 +268,10 @@ MATRIX: dict[str, Row] = {
     ),
     "area_exchange.list_mapping_sources": Row(
         lambda c, p, m: area_exchange.list_mapping_sources(c.s, p), EDITORS
+    ),
+    "area_exchange.read_import_layer": Row(
+        lambda c, p, m: area_exchange.read_import_layer(p, _upload(c, m), "geoportal.geojson"),
+        EDITORS,
     ),
     "area_exchange.save_mapping": Row(
         lambda c, p, m: area_exchange.save_mapping(c.s, p, "matrix", {"name": "NAME"}), EDITORS
@@ -348,6 +367,12 @@ MATRIX: dict[str, Row] = {
         lambda c, p, m: areas.list_areas_as_of(c.s, p, m, dt.datetime.now(dt.UTC)),
         CONFIDENTIAL,
     ),
+    "areas.load_in_scope": Row(
+        lambda c, p, m: areas.load_in_scope(
+            c.s, p, AreaPotential, c.area(m)[0], Permission.VIEW_CONFIDENTIAL, "fehlt"
+        ),
+        CONFIDENTIAL,
+    ),
     "areas.restore_area": Row(
         lambda c, p, m: areas.restore_area(
             c.s, p, c.area(m, deleted=True)[0], c.area(m, deleted=True)[1]
@@ -381,6 +406,44 @@ MATRIX: dict[str, Row] = {
             c.s, p, c.indicator_id(), 2024, "werte.csv", f"AGS;Wert\n{c.ags(m)};1,5\n".encode()
         ),
         EDITORS,
+    ),
+    # ---- exports (cockpit/services/exports.py: data of snapshots, Steckbriefe, tables)
+    "exports.get_area_table": Row(
+        lambda c, p, m: exports.get_area_table(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        CONFIDENTIAL,
+    ),
+    "exports.get_kenndaten_tables": Row(
+        lambda c, p, m: exports.get_kenndaten_tables(c.s, p, m), CONFIDENTIAL
+    ),
+    "exports.get_kpi_table": Row(
+        lambda c, p, m: exports.get_kpi_table(c.s, p, m), CONFIDENTIAL_LISTS
+    ),
+    "exports.get_map_layer": Row(
+        lambda c, p, m: exports.get_map_layer(c.s, p, exports.SnapshotParams(*c.indicator())),
+        CONFIDENTIAL_LISTS,
+    ),
+    "exports.get_map_table": Row(
+        lambda c, p, m: exports.get_map_table(c.s, p, exports.SnapshotParams(*c.indicator())),
+        CONFIDENTIAL_LISTS,
+    ),
+    "exports.get_report_data": Row(
+        lambda c, p, m: exports.get_report_data(c.s, p, m),
+        CONFIDENTIAL_LISTS,  # foreign municipality: public profile only (checked)
+        lambda c, p, m, r: _export_report_scoped(p, m, r),
+    ),
+    "exports.get_snapshot_data": Row(
+        lambda c, p, m: exports.get_snapshot_data(c.s, p, exports.SnapshotParams(*c.indicator())),
+        CONFIDENTIAL_LISTS,
+    ),
+    "exports.list_report_targets": Row(
+        lambda c, p, m: exports.list_report_targets(c.s, p), DISTRICT_READERS
+    ),
+    "exports.municipality_id_for_ags": Row(
+        lambda c, p, m: exports.municipality_id_for_ags(c.s, p, c.ags(m)), EVERYONE
+    ),
+    "exports.record_export": Row(
+        lambda c, p, m: exports.record_export(c.s, p, kind="test", target="matrix", details={}),
+        CONFIDENTIAL_LISTS,
     ),
     # ---- importing
     "importing.import_boundaries": Row(

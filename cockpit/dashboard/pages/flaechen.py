@@ -418,6 +418,15 @@ def _action_bar(context: dict[str, Any]) -> Component:
     return html.Div(buttons, id=ids.AREAS_ACTIONS, className="fl-actions")
 
 
+def _export_targets(context: dict[str, Any]) -> list[dict[str, str]]:
+    """Geoportal/KWIS sync exports only for editors (the service refuses them otherwise)."""
+    analysis = [{"label": "Analyse", "value": "analysis"}]
+    if not context["can_edit"]:
+        return analysis
+    sync = [{"label": "Geoportal", "value": "geoportal"}, {"label": "KWIS", "value": "kwis"}]
+    return sync + analysis
+
+
 def _exchange_panel(context: dict[str, Any]) -> Component:
     children: list[Component] = []
     if context["can_export"]:
@@ -430,12 +439,8 @@ def _exchange_panel(context: dict[str, Any]) -> Component:
                             html.Legend("Ziel"),
                             dcc.RadioItems(
                                 id=ids.AREAS_EXPORT_TARGET,
-                                options=[
-                                    {"label": "Geoportal", "value": "geoportal"},
-                                    {"label": "KWIS", "value": "kwis"},
-                                    {"label": "Analyse", "value": "analysis"},
-                                ],
-                                value="geoportal",
+                                options=_export_targets(context),
+                                value=_export_targets(context)[0]["value"],
                                 className="fl-checklist",
                             ),
                         ]
@@ -1318,7 +1323,7 @@ def register_callbacks(app: Dash) -> None:
                 result = area_exchange.export_areas(
                     get_db(),
                     principal,
-                    target=str(target or "geoportal"),
+                    target=str(target or "analysis"),
                     file_format=str(file_format or "gpkg"),
                     out_dir=Path(tmp),
                     changes_only=bool(changes),
@@ -1351,7 +1356,9 @@ def _register_import(app: Dash) -> None:
         principal = current_principal()
         try:
             payload, name = present.decode_upload(contents, filename)
-            layer = present.read_layer(payload, name, get_settings().metric_crs)
+            layer = area_exchange.read_import_layer(
+                principal, payload, name, metric_crs=get_settings().metric_crs
+            )
             saved = area_exchange.get_mapping(get_db(), principal, source or "Geoportal")
         except present.UploadProblem as error:
             return "", present.alert(error.message, "error")
@@ -1387,11 +1394,14 @@ def _register_import(app: Dash) -> None:
         if not n_clicks:
             return no_update, no_update, no_update
         mapping = present.mapping_from_form(ctx.states_list[3], choices)
+        principal = current_principal()
         try:
             payload, name = present.decode_upload(contents, filename)
-            layer = present.read_layer(payload, name, get_settings().metric_crs)
+            layer = area_exchange.read_import_layer(
+                principal, payload, name, metric_crs=get_settings().metric_crs
+            )
             preview = area_exchange.preview_import(
-                get_db(), current_principal(), layer, source or "Geoportal", mapping
+                get_db(), principal, layer, source or "Geoportal", mapping
             )
         except present.UploadProblem as error:
             return "", None, present.alert(error.message, "error")
@@ -1432,12 +1442,15 @@ def _register_import(app: Dash) -> None:
                 no_update,
             )
         mapping = present.mapping_from_form(ctx.states_list[3], choices)
+        principal = current_principal()
         try:
             payload, name = present.decode_upload(contents, filename)
-            layer = present.read_layer(payload, name, get_settings().metric_crs)
+            layer = area_exchange.read_import_layer(
+                principal, payload, name, metric_crs=get_settings().metric_crs
+            )
             result = area_exchange.apply_import(
                 get_db(),
-                current_principal(),
+                principal,
                 layer,
                 source or "Geoportal",
                 mapping,
