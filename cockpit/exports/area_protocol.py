@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import textwrap
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -17,6 +18,7 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.services.area_survey import ProtocolRow, SurveyProtocol
 
 CSV_COLUMNS = [
@@ -49,23 +51,31 @@ def protocol_filename(protocol: SurveyProtocol, extension: str) -> str:
     return f"Erhebungsgespraech_{safe}_{protocol.survey_id}.{extension}"
 
 
+def _spreadsheet_safe(values: Sequence[object]) -> list[object]:
+    return [neutralize_spreadsheet_text(v) if isinstance(v, str) else v for v in values]
+
+
 def protocol_csv(protocol: SurveyProtocol) -> bytes:
     """CSV for Excel: UTF-8 with BOM, ``;`` separated, header block then one row per area."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Erhebungsgespräch", f"Nr. {protocol.survey_id}"])
-    writer.writerow(["Gemeinde", f"{protocol.municipality_name} ({protocol.municipality_ags})"])
-    writer.writerow(["Datum", protocol.held_on_text])
-    writer.writerow(["Art der Erhebung", protocol.method_label])
-    writer.writerow(["Teilnehmende", protocol.participants])
-    writer.writerow(["Erfasst von", protocol.recorded_by])
-    writer.writerow(["Abgeschlossen", protocol.closed_text])
-    writer.writerow([])
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(_spreadsheet_safe(["Erhebungsgespräch", f"Nr. {protocol.survey_id}"]))
+    writer.writerow(
+        _spreadsheet_safe(
+            ["Gemeinde", f"{protocol.municipality_name} ({protocol.municipality_ags})"]
+        )
+    )
+    writer.writerow(_spreadsheet_safe(["Datum", protocol.held_on_text]))
+    writer.writerow(_spreadsheet_safe(["Art der Erhebung", protocol.method_label]))
+    writer.writerow(_spreadsheet_safe(["Teilnehmende", protocol.participants]))
+    writer.writerow(_spreadsheet_safe(["Erfasst von", protocol.recorded_by]))
+    writer.writerow(_spreadsheet_safe(["Abgeschlossen", protocol.closed_text]))
+    writer.writerow(_spreadsheet_safe([]))
+    writer.writerow(_spreadsheet_safe(CSV_COLUMNS))
     for row in protocol.rows:
-        writer.writerow(_row_values(row))
+        writer.writerow(_spreadsheet_safe(_row_values(row)))
     for row in protocol.open_rows:
-        writer.writerow(_row_values(row))
+        writer.writerow(_spreadsheet_safe(_row_values(row)))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -35,6 +35,7 @@ MUNICIPALITIES_ASSIGNED = "municipalities_assigned"
 USER_DEACTIVATED = "user_deactivated"
 USER_REACTIVATED = "user_reactivated"
 ACCESS_DENIED = "access_denied"
+EXPORT = "export"  # map snapshots, Steckbriefe, tables (cockpit.services.exports)
 
 ACTION_LABELS: dict[str, str] = {
     LOGIN: "Anmeldung",
@@ -49,6 +50,7 @@ ACTION_LABELS: dict[str, str] = {
     USER_DEACTIVATED: "Benutzer deaktiviert",
     USER_REACTIVATED: "Benutzer reaktiviert",
     ACCESS_DENIED: "Zugriff verweigert",
+    EXPORT: "Export",
 }
 
 OUTCOME_LABELS: dict[str, str] = {

@@ -1,0 +1,424 @@
+"""``cockpit export-snapshot|export-report|export-table``: exports from the shell.
+
+Every command runs as a named user (``--user``; the principal is loaded from the database),
+so the same permissions apply as in the browser, and every export is audited. A snapshot
+can be reproduced from any earlier export file (``export-snapshot --reproduce FILE``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from cockpit.domain.errors import CockpitError
+from cockpit.domain.roles import Principal
+from cockpit.exports import jobs, report, snapshot, tables
+from cockpit.exports.metadata import ExportRecord, build_record, read_record
+from cockpit.services import exports as export_service
+from cockpit.web import get_db, get_runtime, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _fail(error: CockpitError) -> click.ClickException:
+    log.error("export command failed: %s", error)
+    return click.ClickException(error.user_message)
+
+
+def _principal(username: str) -> Principal:
+    try:
+        return export_service.principal_for_username(get_db(), username)
+    except CockpitError as error:
+        raise _fail(error) from error
+
+
+def _write(path: Path, payload: bytes) -> None:
+    """Write atomically: a failed export leaves no half-written file."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+    os.replace(tmp, path)
+
+
+def _audit(principal: Principal, record: ExportRecord, target: str) -> None:
+    export_service.record_export(
+        get_db(),
+        principal,
+        kind=record.kind,
+        target=target,
+        details={**record.audit_details(), "via": "cli"},
+        ip="cli",
+    )
+
+
+def _service_kwargs() -> dict[str, Any]:
+    settings = get_settings()
+    return {"metric_crs": settings.metric_crs, "district_ags": settings.district_ags}
+
+
+_SNAPSHOT_OPTIONS = [
+    click.option("--indicator", help="Schlüssel der Kennzahl, z. B. bevoelkerung."),
+    click.option("--year", type=int, help="Jahr der Werte."),
+    click.option(
+        "--method",
+        default="quantiles",
+        show_default=True,
+        help="Klassenbildung: quantiles, equal_interval, natural_breaks.",
+    ),
+    click.option("--classes", type=int, default=5, show_default=True, help="Anzahl Klassen."),
+    click.option("--palette", default="blues", show_default=True, help="Farbpalette."),
+    click.option(
+        "--layers",
+        default="gemeinden,kreisgrenze",
+        show_default=True,
+        help="Kartenebenen, kommagetrennt: gemeinden, kreisgrenze, flaechen.",
+    ),
+    click.option("--municipalities", default="", help="Nur diese Gemeinden (AGS, kommagetrennt)."),
+    click.option("--bbox", default="", help="Kartenausschnitt West,Süd,Ost,Nord (Grad)."),
+]
+
+
+def _with_snapshot_options(function: Any) -> Any:
+    for option in reversed(_SNAPSHOT_OPTIONS):
+        function = option(function)
+    return function
+
+
+@click.command("export-snapshot")
+@with_appcontext
+@click.option("--user", "username", required=True, help="Benutzername; dessen Rechte gelten.")
+@_with_snapshot_options
+@click.option(
+    "--format", "fmt", type=click.Choice(snapshot.FORMATS), default="pdf", show_default=True
+)
+@click.option("--paper", type=click.Choice(snapshot.PAPERS), default="A4", show_default=True)
+@click.option(
+    "--orientation",
+    type=click.Choice(snapshot.ORIENTATIONS),
+    default="landscape",
+    show_default=True,
+    help="landscape = quer, portrait = hoch.",
+)
+@click.option(
+    "--dpi", type=click.Choice(["96", "300"]), default="96", show_default=True, help="Nur PNG."
+)
+@click.option(
+    "--reproduce",
+    "reproduce_from",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Eine frühere Export-Datei (PNG, SVG, PDF, JSON): dieselbe Karte erneut erzeugen.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_snapshot(
+    username: str,
+    indicator: str | None,
+    year: int | None,
+    method: str,
+    classes: int,
+    palette: str,
+    layers: str,
+    municipalities: str,
+    bbox: str,
+    fmt: str,
+    paper: str,
+    orientation: str,
+    dpi: str,
+    reproduce_from: Path | None,
+    output: Path,
+) -> None:
+    """Kartenausschnitt als PDF, PNG oder SVG exportieren (wie in der Übersicht).
+
+    Mit --reproduce werden Kennzahl, Jahr, Klassen, Farben, Ebenen, Ausschnitt, Format und
+    Exportdatum aus der Datei übernommen; bei unverändertem Datenstand entsteht dieselbe
+    Karte. Ein geänderter Datenstand wird gemeldet.
+    """
+    principal = _principal(username)
+    try:
+        created_at = None
+        recorded_hash = None
+        if reproduce_from is not None:
+            recorded = read_record(reproduce_from)
+            if recorded.kind != "snapshot":
+                raise click.ClickException("Die Datei enthält keinen Kartenexport.")
+            params = export_service.SnapshotParams.from_mapping(recorded.params)
+            render = dict(recorded.render)
+            page = snapshot.PageSpec(
+                fmt=render.get("fmt", fmt),
+                paper=render.get("paper", paper),
+                orientation=render.get("orientation", orientation),
+                dpi=int(render.get("dpi", dpi)),
+            )
+            created_at = recorded.created_at
+            recorded_hash = recorded.data_hash
+            if recorded.user != principal.username:
+                click.echo(
+                    f"Hinweis: Der Export wurde von {recorded.user} erstellt; mit den Rechten "
+                    f"von {principal.username} kann das Ergebnis abweichen.",
+                    err=True,
+                )
+        else:
+            params = export_service.SnapshotParams.from_mapping(
+                {
+                    "indicator": indicator,
+                    "year": year,
+                    "method": method,
+                    "classes": classes,
+                    "palette": palette,
+                    "layers": layers,
+                    "municipalities": municipalities,
+                    "bbox": bbox,
+                }
+            )
+            page = snapshot.PageSpec(fmt, paper, orientation, int(dpi))  # type: ignore[arg-type]
+        settings = get_settings()
+        data = export_service.get_snapshot_data(
+            get_db(),
+            principal,
+            params,
+            stale_after_days=settings.stale_after_days,
+            **_service_kwargs(),
+        )
+        record = build_record(
+            kind="snapshot",
+            fmt=page.fmt,
+            params=params.to_dict(),
+            data_hash=data.data_hash,
+            principal=principal,
+            scope=data.scope_text,
+            title=data.indicator.label,
+            sources=data.sources,
+            is_demo=data.is_demo,
+            render=page.to_dict(),
+            created_at=created_at,
+        )
+        payload = snapshot.render_snapshot(data, page, record)
+        _write(output, payload)
+        _audit(principal, record, f"{params.indicator}:{params.year}")
+    except CockpitError as error:
+        raise _fail(error) from error
+    if recorded_hash is not None and recorded_hash != data.data_hash:
+        click.echo(
+            "Achtung: Der Datenstand hat sich seit dem ursprünglichen Export geändert "
+            f"({recorded_hash[:12]} → {data.data_hash[:12]}); die Karte kann abweichen.",
+            err=True,
+        )
+    elif recorded_hash is not None:
+        click.echo(f"Datenstand unverändert ({data.data_hash[:12]}).")
+    click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
+
+
+@click.command("export-report")
+@with_appcontext
+@click.option("--user", "username", required=True, help="Benutzername; dessen Rechte gelten.")
+@click.option("--ags", default="", help="Gemeindeschlüssel (AGS) der Gemeinde.")
+@click.option(
+    "--all", "all_municipalities", is_flag=True, help="Alle Gemeinden als ZIP (Kreisrollen)."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_report(username: str, ags: str, all_municipalities: bool, output: Path) -> None:
+    """Steckbrief einer Gemeinde (PDF) oder aller Gemeinden (ZIP) exportieren."""
+    if bool(ags) == all_municipalities:
+        raise click.UsageError("Bitte geben Sie entweder --ags oder --all an.")
+    principal = _principal(username)
+    session = get_db()
+    settings = get_settings()
+    started = time.perf_counter()
+    try:
+        if all_municipalities:
+            with tempfile.TemporaryDirectory(prefix="cockpit-reports-") as tmp:
+                store = jobs.FileJobStore(Path(tmp))
+                job = jobs.start_all_reports(
+                    store,
+                    get_runtime().session_factory,
+                    session,
+                    principal,
+                    settings,
+                    ip="cli",
+                    run=lambda work: work(),
+                )
+                state = store.load(job.id)
+                if state is None or state.status != jobs.DONE:
+                    message = state.message if state else "unbekannter Fehler"
+                    raise click.ClickException(f"Export fehlgeschlagen: {message}")
+                _write(output, (Path(tmp) / state.result_name).read_bytes())
+                click.echo(
+                    f"{state.done} Steckbriefe gespeichert: {output} "
+                    f"({time.perf_counter() - started:.1f} s)"
+                )
+            return
+        municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
+        data = export_service.get_report_data(
+            session,
+            principal,
+            municipality_id,
+            stale_after_days=settings.stale_after_days,
+            **_service_kwargs(),
+        )
+        record = build_record(
+            kind="report",
+            fmt="pdf",
+            params={"municipality": data.profile.ags},
+            data_hash=data.data_hash,
+            principal=principal,
+            scope=data.scope_text,
+            title=report.title_of(data),
+            sources=data.sources,
+            is_demo=data.is_demo,
+        )
+        payload = report.render_report(data, record)
+        _write(output, payload)
+        _audit(principal, record, data.profile.ags)
+    except CockpitError as error:
+        raise _fail(error) from error
+    click.echo(f"Steckbrief gespeichert: {output} ({time.perf_counter() - started:.1f} s)")
+
+
+TABLES = ("karte", "ebene", "kennzahlen", "kenndaten", "flaechen")
+
+
+@click.command("export-table")
+@with_appcontext
+@click.option("--user", "username", required=True, help="Benutzername; dessen Rechte gelten.")
+@click.option(
+    "--table",
+    type=click.Choice(TABLES),
+    required=True,
+    help="karte = Werte der Übersichtskarte, ebene = Gemeinden mit Werten als Geodaten, "
+    "kennzahlen/kenndaten = einer Gemeinde (--ags), flaechen = Flächenpotenziale.",
+)
+@_with_snapshot_options
+@click.option("--ags", default="", help="Gemeindeschlüssel für kennzahlen/kenndaten.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "gpkg", "geojson"]),
+    default="xlsx",
+    show_default=True,
+    help="csv (ZIP mit metadaten.json), xlsx; für --table ebene: gpkg, geojson.",
+)
+@click.option("--sep", type=click.Choice([";", ","]), default=";", show_default=True)
+@click.option("--decimal", type=click.Choice([",", "."]), default=",", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_table(
+    username: str,
+    table: str,
+    indicator: str | None,
+    year: int | None,
+    method: str,
+    classes: int,
+    palette: str,
+    layers: str,
+    municipalities: str,
+    bbox: str,
+    ags: str,
+    fmt: str,
+    sep: str,
+    decimal: str,
+    output: Path,
+) -> None:
+    """Tabelle hinter einer Karte oder Grafik exportieren (CSV, XLSX, GeoPackage, GeoJSON)."""
+    principal = _principal(username)
+    session = get_db()
+    if sep == decimal:
+        raise click.UsageError("Trennzeichen und Dezimalzeichen müssen verschieden sein.")
+    if (table == "ebene") != (fmt in ("gpkg", "geojson")):
+        raise click.UsageError("GeoPackage/GeoJSON gibt es nur für --table ebene (und umgekehrt).")
+    try:
+        snapshot_raw = {
+            "indicator": indicator,
+            "year": year,
+            "method": method,
+            "classes": classes,
+            "palette": palette,
+            "municipalities": municipalities,
+        }
+        if table == "ebene":
+            params = export_service.SnapshotParams.from_mapping(snapshot_raw)
+            frame, data = export_service.get_map_layer(
+                session, principal, params, **_service_kwargs()
+            )
+            record = build_record(
+                kind="layer",
+                fmt=fmt,
+                params=params.to_dict(),
+                data_hash=data.data_hash,
+                principal=principal,
+                scope=data.scope_text,
+                title=data.title,
+                sources=data.sources,
+                is_demo=data.is_demo,
+            )
+            payload = (
+                tables.to_gpkg(frame, record, layer="gemeinden")
+                if fmt == "gpkg"
+                else tables.to_geojson(frame, record)
+            )
+            _write(output, payload)
+            _audit(principal, record, data.name)
+            click.echo(f"Ebene gespeichert: {output} ({len(frame)} Gemeinden)")
+            return
+        if table == "karte":
+            params = export_service.SnapshotParams.from_mapping(snapshot_raw)
+            table_list = [
+                export_service.get_map_table(session, principal, params, **_service_kwargs())
+            ]
+        elif table in ("kennzahlen", "kenndaten"):
+            if not ags:
+                raise click.UsageError("Bitte geben Sie --ags an.")
+            mid = export_service.municipality_id_for_ags(session, principal, ags)
+            if table == "kennzahlen":
+                table_list = [
+                    export_service.get_kpi_table(session, principal, mid, **_service_kwargs())
+                ]
+            else:
+                table_list = export_service.get_kenndaten_tables(
+                    session, principal, mid, district_ags=get_settings().district_ags
+                )
+        else:
+            table_list = [
+                export_service.get_area_table(
+                    session,
+                    principal,
+                    stale_after_days=get_settings().stale_after_days,
+                    district_ags=get_settings().district_ags,
+                )
+            ]
+        first = table_list[0]
+        record = build_record(
+            kind="table",
+            fmt=fmt,
+            params=dict(first.params),
+            data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
+            principal=principal,
+            scope=first.scope_text,
+            title=first.title,
+            sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
+            is_demo=any(t.is_demo for t in table_list),
+        )
+        if fmt == "xlsx":
+            payload = tables.to_xlsx(table_list, record)
+        else:
+            files = [
+                (f"{t.name}.csv", tables.to_csv(t, separator=sep, decimal=decimal))  # type: ignore[arg-type]
+                for t in table_list
+            ]
+            files.append((f"{first.name}.metadaten.json", record.to_json(indent=2).encode()))
+            payload = tables.zip_files(files, record)
+        _write(output, payload)
+        _audit(principal, record, first.name)
+    except CockpitError as error:
+        raise _fail(error) from error
+    rows = sum(len(t.rows) for t in table_list)
+    click.echo(f"Tabelle gespeichert: {output} ({rows} Zeilen)")
+
+
+COMMANDS = [export_snapshot, export_report, export_table]

@@ -1,0 +1,380 @@
+"""Background jobs for long exports ("Steckbriefe aller Gemeinden"), with progress and cancel.
+
+The work runs in a small thread pool of the web process (the UI is never blocked); the
+job STATE lives outside the process so that every gunicorn worker can answer progress,
+cancel and download requests:
+
+* :class:`RedisJobStore` when ``COCKPIT_REDIS_URL`` is set (state and cancel flag in Redis,
+  one day TTL);
+* :class:`FileJobStore` otherwise (JSON files in ``<instance>/export_jobs``, written
+  atomically; fine for several workers on ONE host).
+
+The result zip is written to ``<instance>/export_jobs`` (a shared volume in production)
+under a temporary name and renamed only when complete: a cancelled or failed job leaves
+no half-written file. Limits, honestly: a job whose process dies (deploy, OOM) stays
+"läuft" until it expires; the user then simply starts a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from cockpit.domain.errors import CockpitError, NotFoundError, ValidationError
+from cockpit.domain.roles import Permission, Principal
+from cockpit.exports import report
+from cockpit.exports.metadata import ExportRecord, build_record, now_utc
+from cockpit.services import authz
+from cockpit.services import exports as export_service
+from cockpit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUED: Final = "wartend"
+RUNNING: Final = "läuft"
+DONE: Final = "fertig"
+CANCELLED: Final = "abgebrochen"
+FAILED: Final = "fehlgeschlagen"
+FINISHED: Final = frozenset({DONE, CANCELLED, FAILED})
+JOB_TTL_SECONDS: Final = 24 * 3600
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+@dataclass(frozen=True)
+class JobState:
+    id: str
+    kind: str
+    user: str
+    status: str
+    total: int
+    done: int = 0
+    current: str = ""
+    message: str = ""
+    created_at: str = ""
+    finished_at: str = ""
+    result_name: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["percent"] = self.percent
+        data["finished"] = self.finished
+        return data
+
+
+class JobStore(Protocol):
+    directory: Path
+
+    def save(self, state: JobState) -> None: ...
+    def load(self, job_id: str) -> JobState | None: ...
+    def request_cancel(self, job_id: str) -> None: ...
+    def cancel_requested(self, job_id: str) -> bool: ...
+
+
+def _check_id(job_id: str) -> str:
+    if not job_id or len(job_id) > 64 or not set(job_id) <= _ID_CHARS:
+        raise NotFoundError(f"bad job id {job_id!r}", "Der Exportauftrag wurde nicht gefunden.")
+    return job_id
+
+
+class FileJobStore:
+    """Job state as JSON files (atomic replace); cancel = a marker file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, job_id: str, suffix: str) -> Path:
+        return self.directory / f"{_check_id(job_id)}{suffix}"
+
+    def save(self, state: JobState) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".state-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(state), handle, ensure_ascii=False)
+        os.replace(tmp, self._path(state.id, ".json"))
+
+    def load(self, job_id: str) -> JobState | None:
+        path = self._path(job_id, ".json")
+        try:
+            return JobState(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
+    def request_cancel(self, job_id: str) -> None:
+        self._path(job_id, ".cancel").touch()
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return self._path(job_id, ".cancel").exists()
+
+
+class RedisJobStore:
+    """Job state in Redis (shared by all workers and hosts); results still on disk."""
+
+    def __init__(self, url: str, directory: Path, prefix: str = "cockpit:exportjob:") -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def save(self, state: JobState) -> None:
+        self.client.set(
+            self.prefix + _check_id(state.id),
+            json.dumps(asdict(state), ensure_ascii=False),
+            ex=JOB_TTL_SECONDS,
+        )
+
+    def load(self, job_id: str) -> JobState | None:
+        raw: bytes | None = self.client.get(self.prefix + _check_id(job_id))  # type: ignore[assignment]
+        if raw is None:
+            return None
+        return JobState(**json.loads(raw))
+
+    def request_cancel(self, job_id: str) -> None:
+        self.client.set(self.prefix + _check_id(job_id) + ":cancel", "1", ex=JOB_TTL_SECONDS)
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return bool(self.client.exists(self.prefix + _check_id(job_id) + ":cancel"))
+
+
+def make_store(settings: Settings) -> JobStore:
+    directory = settings.instance_dir / "export_jobs"
+    if settings.redis_url:
+        return RedisJobStore(settings.redis_url, directory)
+    return FileJobStore(directory)
+
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            # One report at a time per process: rendering is CPU-bound and the web workers
+            # must stay responsive.
+            _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-export")
+        return _EXECUTOR
+
+
+def get_job(store: JobStore, principal: Principal, job_id: str) -> JobState:
+    """The job if it belongs to ``principal`` (others' jobs are "not found").
+
+    The permission the job needed (all municipalities' confidential data) is checked again on
+    every status or download request: a user whose role changed since keeps no access.
+    """
+    state = store.load(job_id)
+    if state is None or state.user != principal.username:
+        raise NotFoundError(
+            f"job {job_id} not found for {principal.username}",
+            "Der Exportauftrag wurde nicht gefunden.",
+        )
+    authz.require(principal, Permission.EXPORT_DATA)
+    authz.require(principal, Permission.VIEW_CONFIDENTIAL)
+    return state
+
+
+def cancel_job(store: JobStore, principal: Principal, job_id: str) -> JobState:
+    state = get_job(store, principal, job_id)
+    if not state.finished:
+        store.request_cancel(job_id)
+        log.info("export job %s: cancel requested by %s", job_id, principal.username)
+    return state
+
+
+def result_path(store: JobStore, principal: Principal, job_id: str) -> Path:
+    state = get_job(store, principal, job_id)
+    if state.status != DONE or not state.result_name:
+        raise ValidationError(
+            f"job {job_id} not done ({state.status})",
+            "Der Export ist noch nicht fertig.",
+        )
+    return store.directory / state.result_name
+
+
+def remove_expired(directory: Path, max_age_seconds: int = JOB_TTL_SECONDS) -> int:
+    """Delete job files (state, results, leftovers) older than ``max_age_seconds``."""
+    import time
+
+    limit = time.time() - max_age_seconds
+    removed = 0
+    for path in directory.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker was faster
+            continue
+    if removed:
+        log.info("export jobs: %d expired files removed from %s", removed, directory)
+    return removed
+
+
+def start_all_reports(
+    store: JobStore,
+    session_factory: sessionmaker[Session],
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    ip: str = "",
+    run: Callable[[Callable[[], None]], object] | None = None,
+) -> JobState:
+    """Start "Steckbriefe aller Gemeinden" for a district role; returns the queued job.
+
+    Authorization happens here, before anything is queued
+    (:func:`export_service.list_report_targets`). ``run`` executes the work (default: the
+    process thread pool; tests may pass ``lambda work: work()`` to run it inline).
+    """
+    targets = export_service.list_report_targets(session, principal)
+    remove_expired(store.directory)
+    job = JobState(
+        id=secrets.token_urlsafe(12),
+        kind="steckbriefe",
+        user=principal.username,
+        status=QUEUED,
+        total=len(targets),
+        created_at=now_utc(),
+    )
+    store.save(job)
+    log.info("export job %s: %d reports queued by %s", job.id, len(targets), principal.username)
+
+    def work() -> None:
+        _run_reports(store, session_factory, principal, settings, job, targets, ip)
+
+    if run is None:
+        _executor().submit(work)
+    else:
+        run(work)
+    return job
+
+
+def _run_reports(
+    store: JobStore,
+    session_factory: sessionmaker[Session],
+    principal: Principal,
+    settings: Settings,
+    job: JobState,
+    targets: list[export_service.ReportTarget],
+    ip: str,
+) -> None:
+    state = replace(job, status=RUNNING)
+    store.save(state)
+    final = store.directory / f"Steckbriefe_{job.id}.zip"
+    fd, tmp_name = tempfile.mkstemp(dir=store.directory, prefix=".partial-", suffix=".zip")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    hashes: dict[str, str] = {}
+    scope = ""
+    try:
+        with session_factory() as session, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+            for index, target in enumerate(targets):
+                if store.cancel_requested(job.id):
+                    state = replace(
+                        state,
+                        status=CANCELLED,
+                        finished_at=now_utc(),
+                        message="Der Export wurde abgebrochen.",
+                    )
+                    store.save(state)
+                    log.info("export job %s cancelled after %d reports", job.id, index)
+                    return
+                state = replace(state, current=target.name)
+                store.save(state)
+                data = export_service.get_report_data(
+                    session,
+                    principal,
+                    target.id,
+                    metric_crs=settings.metric_crs,
+                    district_ags=settings.district_ags,
+                    stale_after_days=settings.stale_after_days,
+                )
+                record = _record(principal, data, job)
+                zf.writestr(report.report_filename(data), report.render_report(data, record))
+                hashes[target.ags] = data.data_hash
+                scope = data.scope_text
+                state = replace(state, done=index + 1)
+                store.save(state)
+            manifest = build_record(
+                kind="report",
+                fmt="zip",
+                params={"municipalities": "alle", "job": job.id},
+                data_hash=export_service.hash_payload(hashes),
+                principal=principal,
+                scope=scope,
+                title=f"Steckbriefe aller Gemeinden ({len(targets)})",
+                render={"reports": hashes},
+                created_at=job.created_at,
+            )
+            zf.writestr("metadaten.json", manifest.to_json(indent=2))
+            export_service.record_export(
+                session,
+                principal,
+                kind="report",
+                target=f"alle:{len(targets)}",
+                details=manifest.audit_details(),
+                ip=ip,
+            )
+        os.replace(tmp, final)
+        store.save(
+            replace(
+                state,
+                status=DONE,
+                finished_at=now_utc(),
+                current="",
+                result_name=final.name,
+                message=f"{len(targets)} Steckbriefe erstellt.",
+            )
+        )
+        log.info("export job %s done: %d reports", job.id, len(targets))
+    except CockpitError as error:
+        log.warning("export job %s refused: %s", job.id, error)
+        store.save(replace(state, status=FAILED, finished_at=now_utc(), message=error.user_message))
+    except Exception:
+        log.exception("export job %s failed", job.id)
+        store.save(
+            replace(
+                state,
+                status=FAILED,
+                finished_at=now_utc(),
+                message="Der Export ist fehlgeschlagen. Bitte versuchen Sie es erneut.",
+            )
+        )
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _record(principal: Principal, data: export_service.ReportData, job: JobState) -> ExportRecord:
+    return build_record(
+        kind="report",
+        fmt="pdf",
+        params={"municipality": data.profile.ags},
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title=report.title_of(data),
+        sources=data.sources,
+        is_demo=data.is_demo,
+        created_at=job.created_at,
+    )

@@ -1,0 +1,406 @@
+"""Download routes under ``/export/…`` (Flask blueprint ``exports``).
+
+Every route is behind the auth guard (anonymous: 401/redirect), takes the principal of the
+request and calls ONE authorizing service of :mod:`cockpit.services.exports`; the file
+carries its export record and every delivered file leaves an audit entry.
+
+Routes (query parameters as in :class:`~cockpit.services.exports.SnapshotParams`):
+
+* ``/export/karte.<pdf|png|svg>`` — map snapshot (``paper`` A4/A3, ``orientation``
+  landscape/portrait, ``dpi`` 96/300 for PNG);
+* ``/export/tabelle/karte.<csv|xlsx>`` and ``/export/ebene/gemeinden.<gpkg|geojson>`` —
+  the table / layer behind the overview map (CSV: ``sep`` ``;``/``,``, ``decimal`` ``,``/``.``);
+* ``/export/steckbrief/<AGS>.pdf`` — Steckbrief of one municipality;
+* ``/export/tabelle/kennzahlen/<AGS>.<csv|xlsx>``, ``/export/tabelle/kenndaten/<AGS>.<…>``,
+  ``/export/tabelle/flaechen.<csv|xlsx>``;
+* ``/export/steckbriefe`` — page for "Steckbriefe aller Gemeinden" (background job with
+  progress and cancel; JSON endpoints below it).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+)
+from flask.typing import ResponseReturnValue
+
+from cockpit.auth.principal import current_principal
+from cockpit.domain.errors import ValidationError
+from cockpit.domain.roles import Permission, Principal
+from cockpit.domain.vocab import AreaKind, AreaStatus
+from cockpit.exports import jobs, report, snapshot, tables
+from cockpit.exports.metadata import ExportRecord, build_record
+from cockpit.services import areas, authz
+from cockpit.services import exports as export_service
+from cockpit.web import get_db, get_runtime, get_settings
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "exports",
+    __name__,
+    url_prefix="/export",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+SNAPSHOT_KEYS: Final = (
+    "indicator",
+    "year",
+    "method",
+    "classes",
+    "palette",
+    "layers",
+    "municipalities",
+    "bbox",
+    "area_kinds",
+    "area_statuses",
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.path.endswith((".json",))
+
+
+@bp.errorhandler(ValidationError)
+def _bad_request(error: ValidationError) -> ResponseReturnValue:
+    log.warning("export refused: %s %s: %s", request.method, request.path, error)
+    if _wants_json() or request.method == "POST":
+        response = jsonify(error=400, message=error.user_message)
+        response.status_code = 400
+        return response
+    return render_template("auth/error.html", status=400, message=error.user_message), 400
+
+
+def _snapshot_params() -> export_service.SnapshotParams:
+    raw: dict[str, Any] = {key: request.args[key] for key in SNAPSHOT_KEYS if key in request.args}
+    return export_service.SnapshotParams.from_mapping(raw)
+
+
+def _choice(
+    name: str, allowed: tuple[Any, ...], default: Any, cast: Callable[[str], Any] = str
+) -> Any:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = cast(raw)
+    except ValueError as error:
+        raise ValidationError(
+            f"bad {name} {raw!r}", _choice_message(name, allowed), name
+        ) from error
+    if value not in allowed:
+        raise ValidationError(f"bad {name} {raw!r}", _choice_message(name, allowed), name)
+    return value
+
+
+def _choice_message(name: str, allowed: tuple[Any, ...]) -> str:
+    labels = {
+        "paper": "Papierformat",
+        "orientation": "Ausrichtung",
+        "dpi": "Auflösung (dpi)",
+        "sep": "Trennzeichen",
+        "decimal": "Dezimalzeichen",
+    }
+    return (
+        f"Ungültige Angabe für {labels.get(name, name)}. Möglich: {', '.join(map(str, allowed))}."
+    )
+
+
+def _download(payload: bytes, filename: str, mimetype: str) -> Response:
+    response = send_file(
+        io.BytesIO(payload), mimetype=mimetype, as_attachment=True, download_name=filename
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _audit(principal: Principal, record: ExportRecord, target: str) -> None:
+    export_service.record_export(
+        get_db(),
+        principal,
+        kind=record.kind,
+        target=target,
+        details=record.audit_details(),
+        ip=request.remote_addr or "",
+    )
+
+
+def _service_kwargs() -> dict[str, Any]:
+    settings = get_settings()
+    return {"metric_crs": settings.metric_crs, "district_ags": settings.district_ags}
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+@bp.get("/karte.<fmt>")
+def map_snapshot(fmt: str) -> ResponseReturnValue:
+    if fmt not in snapshot.FORMATS:
+        raise ValidationError(f"format {fmt}", "Karten gibt es als PDF, PNG oder SVG.", "fmt")
+    principal = current_principal()
+    params = _snapshot_params()
+    page = snapshot.PageSpec(
+        fmt=fmt,  # type: ignore[arg-type]
+        paper=_choice("paper", snapshot.PAPERS, "A4"),
+        orientation=_choice("orientation", snapshot.ORIENTATIONS, "landscape"),
+        dpi=_choice("dpi", snapshot.DPI_CHOICES, 96, int),
+    )
+    settings = get_settings()
+    data = export_service.get_snapshot_data(
+        get_db(),
+        principal,
+        params,
+        stale_after_days=settings.stale_after_days,
+        **_service_kwargs(),
+    )
+    record = build_record(
+        kind="snapshot",
+        fmt=fmt,
+        params=params.to_dict(),
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title=data.indicator.label,
+        sources=data.sources,
+        is_demo=data.is_demo,
+        render=page.to_dict(),
+    )
+    payload = snapshot.render_snapshot(data, page, record)
+    _audit(principal, record, f"{params.indicator}:{params.year}")
+    return _download(payload, snapshot.snapshot_filename(data, page), snapshot.MIME[page.fmt])
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _table_response(
+    principal: Principal, table_list: list[export_service.TableData], fmt: str, kind: str
+) -> Response:
+    if fmt not in tables.TABLE_FORMATS:
+        raise ValidationError(f"format {fmt}", "Tabellen gibt es als CSV oder XLSX.", "fmt")
+    first = table_list[0]
+    record = build_record(
+        kind=kind,
+        fmt=fmt,
+        params=dict(first.params),
+        data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
+        principal=principal,
+        scope=first.scope_text,
+        title=first.title if len(table_list) == 1 else first.title.split(" – ")[-1],
+        sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
+        is_demo=any(t.is_demo for t in table_list),
+    )
+    if fmt == "xlsx":
+        payload = tables.to_xlsx(table_list, record)
+        filename = f"{first.name}.xlsx"
+    else:
+        separator = _choice("sep", (";", ","), ";")
+        decimal = _choice("decimal", (",", "."), "," if separator == ";" else ".")
+        if separator == decimal:
+            raise ValidationError(
+                "separator == decimal",
+                "Trennzeichen und Dezimalzeichen müssen verschieden sein.",
+                "decimal",
+            )
+        files = [
+            (f"{t.name}.csv", tables.to_csv(t, separator=separator, decimal=decimal))
+            for t in table_list
+        ]
+        files.append((f"{first.name}.metadaten.json", record.to_json(indent=2).encode()))
+        payload = tables.zip_files(files, record)
+        filename = f"{first.name}.zip"
+    _audit(principal, record, first.name)
+    return _download(payload, filename, tables.MIME[fmt])
+
+
+@bp.get("/tabelle/karte.<fmt>")
+def map_table(fmt: str) -> ResponseReturnValue:
+    principal = current_principal()
+    table = export_service.get_map_table(
+        get_db(), principal, _snapshot_params(), **_service_kwargs()
+    )
+    return _table_response(principal, [table], fmt, "table")
+
+
+@bp.get("/ebene/gemeinden.<fmt>")
+def map_layer(fmt: str) -> ResponseReturnValue:
+    if fmt not in tables.LAYER_FORMATS:
+        raise ValidationError(
+            f"format {fmt}", "Kartenebenen gibt es als GeoPackage oder GeoJSON.", "fmt"
+        )
+    principal = current_principal()
+    params = _snapshot_params()
+    frame, table = export_service.get_map_layer(get_db(), principal, params, **_service_kwargs())
+    record = build_record(
+        kind="layer",
+        fmt=fmt,
+        params=params.to_dict(),
+        data_hash=table.data_hash,
+        principal=principal,
+        scope=table.scope_text,
+        title=table.title,
+        sources=table.sources,
+        is_demo=table.is_demo,
+    )
+    if fmt == "gpkg":
+        payload = tables.to_gpkg(frame, record, layer="gemeinden")
+    else:
+        payload = tables.to_geojson(frame, record)
+    _audit(principal, record, table.name)
+    return _download(payload, f"{table.name}.{fmt}", tables.MIME[fmt])
+
+
+@bp.get("/tabelle/kennzahlen/<ags>.<fmt>")
+def kpi_table(ags: str, fmt: str) -> ResponseReturnValue:
+    principal = current_principal()
+    session = get_db()
+    municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
+    table = export_service.get_kpi_table(session, principal, municipality_id, **_service_kwargs())
+    return _table_response(principal, [table], fmt, "table")
+
+
+@bp.get("/tabelle/kenndaten/<ags>.<fmt>")
+def kenndaten_tables(ags: str, fmt: str) -> ResponseReturnValue:
+    principal = current_principal()
+    session = get_db()
+    municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
+    groups = [g for g in request.args.get("groups", "").split(",") if g]
+    table_list = export_service.get_kenndaten_tables(
+        session,
+        principal,
+        municipality_id,
+        groups=groups,
+        district_ags=get_settings().district_ags,
+    )
+    return _table_response(principal, table_list, fmt, "table")
+
+
+def _enum_args(name: str, enum_cls: type[AreaKind] | type[AreaStatus]) -> tuple[Any, ...]:
+    values = [v for v in request.args.get(name, "").split(",") if v]
+    try:
+        return tuple(enum_cls(v) for v in values)
+    except ValueError as error:
+        raise ValidationError(
+            f"bad {name} {values}", f"Unbekannter Filterwert in „{name}“.", name
+        ) from error
+
+
+@bp.get("/tabelle/flaechen.<fmt>")
+def area_table(fmt: str) -> ResponseReturnValue:
+    principal = current_principal()
+    session = get_db()
+    municipality_ids = tuple(
+        export_service.municipality_id_for_ags(session, principal, ags)
+        for ags in request.args.get("municipalities", "").split(",")
+        if ags
+    )
+    filters = areas.AreaFilter(
+        kinds=_enum_args("kinds", AreaKind),
+        statuses=_enum_args("statuses", AreaStatus),
+        municipality_ids=municipality_ids,
+        search=request.args.get("search", "")[:200],
+    )
+    settings = get_settings()
+    table = export_service.get_area_table(
+        session,
+        principal,
+        filters,
+        stale_after_days=settings.stale_after_days,
+        district_ags=settings.district_ags,
+    )
+    return _table_response(principal, [table], fmt, "table")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@bp.get("/steckbrief/<ags>.pdf")
+def municipality_report(ags: str) -> ResponseReturnValue:
+    principal = current_principal()
+    session = get_db()
+    municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
+    settings = get_settings()
+    data = export_service.get_report_data(
+        session,
+        principal,
+        municipality_id,
+        stale_after_days=settings.stale_after_days,
+        **_service_kwargs(),
+    )
+    record = build_record(
+        kind="report",
+        fmt="pdf",
+        params={"municipality": data.profile.ags},
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title=report.title_of(data),
+        sources=data.sources,
+        is_demo=data.is_demo,
+    )
+    payload = report.render_report(data, record)
+    _audit(principal, record, data.profile.ags)
+    return _download(payload, report.report_filename(data), "application/pdf")
+
+
+def _store() -> jobs.JobStore:
+    return jobs.make_store(get_settings())
+
+
+@bp.get("/steckbriefe")
+def reports_page() -> ResponseReturnValue:
+    principal = current_principal()
+    authz.require(principal, Permission.EXPORT_DATA)
+    return render_template("exports/steckbriefe.html")
+
+
+@bp.post("/steckbriefe/auftraege")
+def start_reports_job() -> ResponseReturnValue:
+    principal = current_principal()
+    job = jobs.start_all_reports(
+        _store(),
+        get_runtime().session_factory,
+        get_db(),
+        principal,
+        get_settings(),
+        ip=request.remote_addr or "",
+    )
+    response = jsonify(job.to_dict())
+    response.status_code = 202
+    return response
+
+
+@bp.get("/steckbriefe/auftraege/<job_id>")
+def job_status(job_id: str) -> ResponseReturnValue:
+    return jsonify(jobs.get_job(_store(), current_principal(), job_id).to_dict())
+
+
+@bp.post("/steckbriefe/auftraege/<job_id>/abbrechen")
+def cancel_reports_job(job_id: str) -> ResponseReturnValue:
+    return jsonify(jobs.cancel_job(_store(), current_principal(), job_id).to_dict())
+
+
+@bp.get("/steckbriefe/auftraege/<job_id>/download")
+def download_reports(job_id: str) -> ResponseReturnValue:
+    path: Path = jobs.result_path(_store(), current_principal(), job_id)
+    response = send_file(
+        path, mimetype="application/zip", as_attachment=True, download_name=path.name
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,1058 @@
+"""Exports: authorization and data gathering for map snapshots, Steckbriefe and tables.
+
+Every function first checks that the principal may export at all
+(:data:`Permission.EXPORT_DATA` for at least one municipality) and then reads the data
+ONLY through the services that authorize themselves (:mod:`cockpit.services.maps`,
+:mod:`~cockpit.services.profile`, :mod:`~cockpit.services.kenndaten`,
+:mod:`~cockpit.services.areas`). So an export never holds a value the principal could not
+see on screen: a Kommune user's export of a foreign municipality has public data only.
+
+Results carry a ``data_hash`` (SHA-256 over the exported values and geometries) that goes
+into the file metadata and the audit log, so a later export of the same parameters can
+prove it used the same data. Rendering lives in :mod:`cockpit.exports`; this module knows
+no files, Flask or matplotlib.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final, Literal, cast
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
+from cockpit.domain.roles import Permission, Principal
+from cockpit.domain.vocab import AreaKind, AreaStatus
+from cockpit.models import Municipality
+from cockpit.services import areas, audit, authz, kenndaten, maps, profile
+from layers.classify import METHODS, Method
+from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, transform_geometry, web_to_metric
+from layers.palettes import DEFAULT_PALETTE, PALETTES, MapClasses, map_classes
+
+log = logging.getLogger(__name__)
+
+EXPORT = audit.EXPORT  # audit action
+BOUNDARY_ATTRIBUTION: Final = maps.BOUNDARY_ATTRIBUTION
+DEMO_NOTE: Final = "Demo-Daten"
+LAYER_MUNICIPALITIES: Final = "gemeinden"
+LAYER_DISTRICT: Final = "kreisgrenze"
+LAYER_AREAS: Final = "flaechen"
+LAYER_LABELS: Final = {
+    LAYER_MUNICIPALITIES: "Gemeinden (Kennzahl)",
+    LAYER_DISTRICT: "Kreisgrenze",
+    LAYER_AREAS: "Flächenpotenziale",
+}
+DEFAULT_LAYERS: Final = (LAYER_MUNICIPALITIES, LAYER_DISTRICT)
+DEFAULT_CLASSES: Final = 5
+_AGS = re.compile(r"^\d{8}$")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class SnapshotParams:
+    """Everything that determines a map snapshot (what the user looks at).
+
+    ``bbox`` is the visible map extent (min lon, min lat, max lon, max lat, EPSG:4326);
+    ``municipalities`` an optional AGS filter (only these are drawn); ``area_kinds`` /
+    ``area_statuses`` filter the area layer. Unknown or malformed values raise
+    :class:`ValidationError` in :meth:`from_mapping` (they come from URLs and the CLI).
+    """
+
+    indicator: str
+    year: int
+    method: Method = "quantiles"
+    classes: int = DEFAULT_CLASSES
+    palette: str = DEFAULT_PALETTE
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    municipalities: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+    area_kinds: tuple[str, ...] = ()
+    area_statuses: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        data["municipalities"] = list(self.municipalities)
+        data["bbox"] = list(self.bbox) if self.bbox else None
+        data["area_kinds"] = list(self.area_kinds)
+        data["area_statuses"] = list(self.area_statuses)
+        return data
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> SnapshotParams:
+        """Parse untrusted parameters (URL query, CLI options, a recorded manifest)."""
+        indicator = str(raw.get("indicator") or "").strip()
+        if not indicator:
+            raise ValidationError(
+                "snapshot without indicator", "Bitte geben Sie eine Kennzahl an.", "indicator"
+            )
+        year = _parse_int(raw.get("year"), "year", "Bitte geben Sie ein gültiges Jahr an.")
+        method = str(raw.get("method") or "quantiles")
+        if method not in METHODS:
+            raise ValidationError(
+                f"unknown method {method!r}",
+                f"Unbekannte Klassenbildung „{method}“.",
+                "method",
+            )
+        classes = _parse_int(
+            raw.get("classes") or DEFAULT_CLASSES, "classes", "Bitte geben Sie 1 bis 9 Klassen an."
+        )
+        if not 1 <= classes <= 9:
+            raise ValidationError(
+                f"classes={classes}", "Bitte geben Sie 1 bis 9 Klassen an.", "classes"
+            )
+        palette = str(raw.get("palette") or DEFAULT_PALETTE)
+        if palette not in PALETTES:
+            raise ValidationError(
+                f"unknown palette {palette!r}", f"Unbekannte Farbpalette „{palette}“.", "palette"
+            )
+        layers = _parse_list(raw.get("layers")) or DEFAULT_LAYERS
+        unknown = [name for name in layers if name not in LAYER_LABELS]
+        if unknown:
+            raise ValidationError(
+                f"unknown layers {unknown}",
+                f"Unbekannte Kartenebene „{unknown[0]}“. Möglich: {', '.join(LAYER_LABELS)}.",
+                "layers",
+            )
+        if LAYER_MUNICIPALITIES not in layers:
+            layers = (LAYER_MUNICIPALITIES, *layers)
+        municipalities = _parse_list(raw.get("municipalities"))
+        bad = [ags for ags in municipalities if not _AGS.match(ags)]
+        if bad:
+            raise ValidationError(
+                f"malformed AGS {bad}",
+                f"Der Gemeindeschlüssel „{bad[0]}“ muss aus 8 Ziffern bestehen.",
+                "municipalities",
+            )
+        kinds = _parse_enum_list(raw.get("area_kinds"), AreaKind, "area_kinds")
+        statuses = _parse_enum_list(raw.get("area_statuses"), AreaStatus, "area_statuses")
+        return cls(
+            indicator=indicator,
+            year=year,
+            method=method,  # type: ignore[arg-type]  # checked against METHODS
+            classes=classes,
+            palette=palette,
+            layers=tuple(dict.fromkeys(layers)),
+            municipalities=tuple(sorted(set(municipalities))),
+            bbox=_parse_bbox(raw.get("bbox")),
+            area_kinds=kinds,
+            area_statuses=statuses,
+        )
+
+
+def _parse_int(raw: object, name: str, message: str) -> int:
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"bad {name} {raw!r}", message, name) from error
+
+
+def _parse_list(raw: object) -> tuple[str, ...]:
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, str):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(raw, Iterable):
+        return tuple(str(part).strip() for part in raw if str(part).strip())
+    return (str(raw),)
+
+
+def _parse_enum_list(
+    raw: object, enum_cls: type[AreaKind | AreaStatus], name: str
+) -> tuple[str, ...]:
+    values = _parse_list(raw)
+    allowed = {m.value for m in enum_cls}
+    for value in values:
+        if value not in allowed:
+            raise ValidationError(
+                f"unknown {name} {value!r}",
+                f"Unbekannter Wert „{value}“. Möglich: {', '.join(sorted(allowed))}.",
+                name,
+            )
+    return tuple(sorted(set(values)))
+
+
+def _parse_bbox(raw: object) -> tuple[float, float, float, float] | None:
+    parts = _parse_list(raw)
+    if not parts:
+        return None
+    message = (
+        "Der Kartenausschnitt muss aus vier Zahlen bestehen: "
+        "West, Süd, Ost, Nord (Längen-/Breitengrad)."
+    )
+    try:
+        values = [float(p) for p in parts]
+    except ValueError as error:
+        raise ValidationError(f"bad bbox {raw!r}", message, "bbox") from error
+    if len(values) != 4:
+        raise ValidationError(f"bad bbox {raw!r}", message, "bbox")
+    west, south, east, north = values
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValidationError(f"bad bbox {raw!r}", message, "bbox")
+    return west, south, east, north
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    colour: str
+    lower: float
+    upper: float
+    count: int
+
+
+@dataclass(frozen=True)
+class SnapshotData:
+    """Authorized content of a map snapshot.
+
+    ``frame``: one row per drawn municipality with columns ``ags``, ``name``, ``value``
+    (as displayed, rounded; ``None`` = no data or not visible), ``class_index`` (-1 = no
+    data), ``colour`` and the geometry in ``metric_crs``. ``areas``: area potentials of the
+    area layer (columns ``name``, ``kind``, ``kind_label``, ``status_label``), or ``None``.
+    """
+
+    params: SnapshotParams
+    indicator: maps.IndicatorInfo
+    frame: gpd.GeoDataFrame
+    classes: MapClasses
+    legend: tuple[LegendItem, ...]
+    no_data_count: int
+    extent: tuple[float, float, float, float]  # metric CRS
+    district_outline: BaseGeometry | None
+    areas: gpd.GeoDataFrame | None
+    district_name: str
+    scope_text: str
+    full_scope: bool
+    is_demo: bool
+    sources: tuple[str, ...]
+    data_hash: str
+    metric_crs: str
+
+
+def _require_export(principal: Principal) -> authz.Scope:
+    scope = authz.scope_for(principal, Permission.EXPORT_DATA)
+    if scope.is_empty:
+        log.warning("export denied: user=%s role=%s", principal.username, principal.role.value)
+        raise AccessDeniedError(
+            f"{principal.username} may not export",
+            "Sie haben keine Berechtigung für Exporte.",
+        )
+    return scope
+
+
+def _scope_text(session: Session, principal: Principal, district_name: str) -> str:
+    """The extract line of every export: whose data the principal sees."""
+    if (
+        principal.is_district
+        or authz.scope_for(principal, Permission.VIEW_CONFIDENTIAL).all_municipalities
+    ):
+        return district_name
+    names = [
+        f"{m.kind.label} {m.name}"
+        for m in session.scalars(
+            select(Municipality)
+            .where(Municipality.id.in_(sorted(principal.municipality_ids)))
+            .order_by(Municipality.name)
+        )
+    ]
+    return "Auszug für: " + (", ".join(names) if names else "keine Kommune zugeordnet")
+
+
+def hash_payload(payload: object) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _geometry_digest(items: Iterable[tuple[str, BaseGeometry | None]]) -> str:
+    digest = hashlib.sha256()
+    for key, geometry in items:
+        digest.update(key.encode())
+        if geometry is not None:
+            digest.update(shapely.to_wkb(geometry, hex=False))
+    return digest.hexdigest()
+
+
+def _district_name(session: Session, principal: Principal, district_ags: str) -> str:
+    return maps.get_district_name(session, principal, district_ags) or "Landkreis"
+
+
+def _indicator_sources(info: maps.IndicatorInfo) -> list[str]:
+    parts = []
+    if info.source:
+        parts.append(f"{info.label}: {info.source}" + (f", {info.licence}" if info.licence else ""))
+    return parts
+
+
+def get_snapshot_data(
+    session: Session,
+    principal: Principal,
+    params: SnapshotParams,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+    stale_after_days: int = 365,
+) -> SnapshotData:
+    """The map of ``params`` as the principal sees it, with geometry in ``metric_crs``.
+
+    Values come from :func:`maps.get_choropleth_values` (foreign values of non-public
+    indicators are ``None`` = "keine Daten"); classes and colours from
+    :func:`layers.palettes.map_classes`, the rule of the screen map. The area layer comes
+    from :func:`areas.list_areas` (scoped). Raises :class:`AccessDeniedError` without
+    export permission, :class:`NotFoundError` for an unknown indicator and
+    :class:`ValidationError` for a year without values or an extent outside the map.
+    """
+    _require_export(principal)
+    data = maps.get_choropleth_values(session, principal, params.indicator, params.year)
+    if data.count_with_data == 0:
+        raise ValidationError(
+            f"no visible values for {params.indicator} {params.year}",
+            f"Für „{data.indicator.label}“ liegen im Jahr {params.year} keine Werte vor, "
+            "die Sie sehen dürfen.",
+            "year",
+        )
+    classes = map_classes(
+        data.values, data.indicator.decimals, params.method, params.classes, params.palette
+    )
+    boundaries: dict[str, BaseGeometry] = dict(
+        session.execute(select(Municipality.ags, Municipality.boundary)).all()
+    )
+    wanted = set(params.municipalities)
+    unknown = wanted - set(data.ags)
+    if unknown:
+        raise NotFoundError(
+            f"unknown AGS {sorted(unknown)}",
+            f"Die Gemeinde mit dem Schlüssel {sorted(unknown)[0]} ist nicht erfasst.",
+        )
+    rows = [
+        (ags, name, value, index, colour, boundaries.get(ags))
+        for ags, name, value, index, colour in zip(
+            data.ags,
+            data.names,
+            classes.values,
+            classes.classification.class_index,
+            classes.colours,
+            strict=True,
+        )
+        if not wanted or ags in wanted
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "ags": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "class_index": [r[3] for r in rows],
+            "colour": [r[4] for r in rows],
+        },
+        geometry=[r[5] for r in rows],
+        crs=metric_crs,
+    )
+    legend = tuple(
+        LegendItem(
+            classes.class_colours[i],
+            min(
+                v
+                for v, c in zip(classes.values, classes.classification.class_index, strict=True)
+                if c == i and v is not None
+            ),
+            max(
+                v
+                for v, c in zip(classes.values, classes.classification.class_index, strict=True)
+                if c == i and v is not None
+            ),
+            count,
+        )
+        for i, count in enumerate(classes.classification.counts)
+        if count
+    )
+    district_name = _district_name(session, principal, district_ags)
+    outline: BaseGeometry | None = None
+    if LAYER_DISTRICT in params.layers:
+        geometries = [g for g in boundaries.values() if g is not None]
+        outline = shapely.coverage_union_all(geometries) if geometries else None
+    area_frame = None
+    area_keys: list[tuple[int, int]] = []
+    if LAYER_AREAS in params.layers:
+        area_frame, area_keys = _area_layer(
+            session, principal, params, metric_crs, stale_after_days
+        )
+    extent = _extent(frame, params.bbox, metric_crs)
+    sources = [BOUNDARY_ATTRIBUTION, *_indicator_sources(data.indicator)]
+    is_demo = data.is_demo or bool(area_frame is not None and area_frame["is_demo"].any())
+    values_payload = [[ags, value] for ags, value in zip(frame["ags"], frame["value"], strict=True)]
+    data_hash = hash_payload(
+        {
+            "indicator": params.indicator,
+            "year": params.year,
+            "values": values_payload,
+            "geometry": _geometry_digest(
+                (str(a), g) for a, g in zip(frame["ags"], frame.geometry, strict=True)
+            ),
+            "areas": area_keys,
+        }
+    )
+    log.info(
+        "snapshot data: user=%s indicator=%s year=%s municipalities=%d hash=%s",
+        principal.username,
+        params.indicator,
+        params.year,
+        len(frame),
+        data_hash[:12],
+    )
+    return SnapshotData(
+        params=params,
+        indicator=data.indicator,
+        frame=frame,
+        classes=classes,
+        legend=legend,
+        no_data_count=int(sum(1 for v in frame["value"] if v is None or v != v)),
+        extent=extent,
+        district_outline=outline,
+        areas=area_frame,
+        district_name=district_name,
+        scope_text=_scope_text(session, principal, district_name),
+        full_scope=data.full_scope,
+        is_demo=is_demo,
+        sources=tuple(sources),
+        data_hash=data_hash,
+        metric_crs=metric_crs,
+    )
+
+
+def _extent(
+    frame: gpd.GeoDataFrame, bbox: tuple[float, float, float, float] | None, metric_crs: str
+) -> tuple[float, float, float, float]:
+    data_bounds = tuple(float(v) for v in frame.total_bounds)
+    if bbox is None:
+        return cast(tuple[float, float, float, float], data_bounds)
+    wanted = transform_geometry(box(*bbox), WEB_CRS, metric_crs)
+    if not wanted.intersects(box(*data_bounds)):
+        raise ValidationError(
+            f"bbox {bbox} outside the data",
+            "Der gewählte Kartenausschnitt enthält keine Gemeinde des Landkreises.",
+            "bbox",
+        )
+    min_x, min_y, max_x, max_y = (float(v) for v in wanted.bounds)
+    return min_x, min_y, max_x, max_y
+
+
+def _area_layer(
+    session: Session,
+    principal: Principal,
+    params: SnapshotParams,
+    metric_crs: str,
+    stale_after_days: int,
+) -> tuple[gpd.GeoDataFrame, list[tuple[int, int]]]:
+    ids: tuple[int, ...] = ()
+    if params.municipalities:
+        ids = tuple(
+            session.scalars(
+                select(Municipality.id).where(Municipality.ags.in_(params.municipalities))
+            )
+        )
+    scope = authz.scope_for(principal, Permission.VIEW_CONFIDENTIAL)
+    if scope.is_empty:
+        return _empty_area_frame(metric_crs), []
+    if not scope.all_municipalities:
+        # A Kommune user sees only the own areas; foreign municipalities are left out.
+        requested = bool(ids)
+        ids = tuple(i for i in ids if scope.allows(i))
+        if requested and not ids:
+            return _empty_area_frame(metric_crs), []
+        ids = ids or tuple(sorted(scope.municipality_ids))
+    result = areas.list_areas(
+        session,
+        principal,
+        areas.AreaFilter(
+            kinds=tuple(AreaKind(k) for k in params.area_kinds),
+            statuses=tuple(AreaStatus(s) for s in params.area_statuses),
+            municipality_ids=ids,
+        ),
+        stale_after_days=stale_after_days,
+        limit=100_000,
+        max_map_features=100_000,
+        metric_crs=metric_crs,
+    )
+    features = [f for f in result.geojson.get("features", []) if f.get("geometry")]
+    by_id = {item.id: item for item in result.items}
+    names, kinds, labels, statuses, demo, geometries = [], [], [], [], [], []
+    keys: list[tuple[int, int]] = []
+    for feature in features:
+        props = feature.get("properties", {})
+        if props.get("cluster"):
+            continue
+        item = by_id.get(int(props.get("id", -1)))
+        if item is None:
+            continue
+        geometry = shapely.geometry.shape(feature["geometry"])
+        geometries.append(web_to_metric(geometry, metric_crs))
+        names.append(item.name)
+        kinds.append(item.kind.value)
+        labels.append(item.kind_label)
+        statuses.append(item.status_label)
+        demo.append(item.is_demo)
+        keys.append((item.id, item.version))
+    frame = gpd.GeoDataFrame(
+        {
+            "name": names,
+            "kind": kinds,
+            "kind_label": labels,
+            "status_label": statuses,
+            "is_demo": demo,
+        },
+        geometry=geometries,
+        crs=metric_crs,
+    )
+    return frame, sorted(keys)
+
+
+def _empty_area_frame(metric_crs: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": [], "kind": [], "kind_label": [], "status_label": [], "is_demo": []},
+        geometry=[],
+        crs=metric_crs,
+    )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class NeighbourShape:
+    ags: str
+    name: str
+    geometry: BaseGeometry  # metric CRS
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Authorized content of one Steckbrief.
+
+    ``kenndaten`` and ``area_list`` are ``None`` unless the principal may see the
+    municipality's confidential data (``profile.full_access``).
+    """
+
+    profile: profile.MunicipalityProfile
+    boundary: BaseGeometry  # metric CRS
+    neighbours: tuple[NeighbourShape, ...]
+    kenndaten: kenndaten.KenndatenView | None
+    area_list: list[areas.AreaListItem] | None
+    area_geometries: tuple[tuple[str, str, BaseGeometry], ...]  # (name, kind, metric geometry)
+    district_name: str
+    scope_text: str
+    is_demo: bool
+    sources: tuple[str, ...]
+    data_hash: str
+    metric_crs: str
+
+
+def get_report_data(
+    session: Session,
+    principal: Principal,
+    municipality_id: int,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+    stale_after_days: int = 365,
+) -> ReportData:
+    """Everything of a Steckbrief the principal may see (public profile for everyone;
+    Kenndaten and area potentials only with ``VIEW_CONFIDENTIAL`` for the municipality).
+    """
+    _require_export(principal)
+    prof = profile.get_profile(session, principal, municipality_id, metric_crs=metric_crs)
+    municipality = session.get(Municipality, municipality_id)
+    if municipality is None:  # get_profile raised already; keeps the type checker honest
+        raise NotFoundError(f"municipality {municipality_id} not found")
+    neighbours = tuple(
+        NeighbourShape(ags, name, geometry)
+        for ags, name, geometry in session.execute(
+            select(Municipality.ags, Municipality.name, Municipality.boundary)
+            .where(Municipality.district_id == municipality.district_id)
+            .order_by(Municipality.ags)
+        )
+        if geometry is not None
+    )
+    view = None
+    area_items = None
+    area_geometries: tuple[tuple[str, str, BaseGeometry], ...] = ()
+    if prof.full_access:
+        view = kenndaten.list_kenndaten(session, principal, municipality_id)
+        result = areas.list_areas(
+            session,
+            principal,
+            areas.AreaFilter(municipality_ids=(municipality_id,)),
+            stale_after_days=stale_after_days,
+            limit=100_000,
+            max_map_features=100_000,
+            metric_crs=metric_crs,
+        )
+        area_items = result.items
+        area_geometries = tuple(
+            (a.name, a.kind, web_to_metric(a.geometry, metric_crs)) for a in prof.areas
+        )
+    district_name = _district_name(session, principal, district_ags)
+    sources = [BOUNDARY_ATTRIBUTION]
+    for kpi in prof.kpis:
+        if kpi.source:
+            line = kpi.source + (f", {kpi.licence}" if kpi.licence else "")
+            if line not in sources:
+                sources.append(line)
+    is_demo = (
+        any(k.is_demo for k in prof.kpis)
+        or bool(view and any(i.is_demo for items in view.groups.values() for i in items))
+        or bool(area_items and any(a.is_demo for a in area_items))
+    )
+    data_hash = hash_payload(
+        {
+            "municipality": prof.ags,
+            "kpis": [[k.key, [list(p) for p in k.series]] for k in prof.kpis],
+            "kenndaten": (
+                {g: [[i.id, i.version] for i in items] for g, items in view.groups.items()}
+                if view
+                else None
+            ),
+            "areas": [[a.id, a.version] for a in area_items] if area_items else None,
+            "geometry": _geometry_digest([(prof.ags, municipality.boundary)]),
+        }
+    )
+    return ReportData(
+        profile=prof,
+        boundary=municipality.boundary,
+        neighbours=neighbours,
+        kenndaten=view,
+        area_list=area_items,
+        area_geometries=area_geometries,
+        district_name=district_name,
+        scope_text=_scope_text(session, principal, district_name),
+        is_demo=is_demo,
+        sources=tuple(sources),
+        data_hash=data_hash,
+        metric_crs=metric_crs,
+    )
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    id: int
+    ags: str
+    name: str
+
+
+def list_report_targets(session: Session, principal: Principal) -> list[ReportTarget]:
+    """All municipalities for a "Steckbriefe aller Gemeinden" run (district roles only)."""
+    authz.require(principal, Permission.EXPORT_DATA)
+    authz.require(principal, Permission.VIEW_CONFIDENTIAL)
+    return [
+        ReportTarget(mid, ags, name)
+        for mid, ags, name in session.execute(
+            select(Municipality.id, Municipality.ags, Municipality.name).order_by(Municipality.ags)
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- tables
+
+ColumnKind = Literal["text", "int", "float", "money", "date", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # German header
+    kind: ColumnKind = "text"
+    unit: str = ""
+    decimals: int = 0
+
+    @property
+    def header(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A table behind a map or chart, already filtered by the principal's permissions."""
+
+    name: str  # file/sheet name, ASCII
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    sources: tuple[str, ...]
+    scope_text: str
+    is_demo: bool
+    data_hash: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _table_hash(name: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> str:
+    return hash_payload(
+        {
+            "table": name,
+            "columns": [c.key for c in columns],
+            "rows": [[_jsonable(v) for v in row] for row in rows],
+        }
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def get_map_table(
+    session: Session,
+    principal: Principal,
+    params: SnapshotParams,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+) -> TableData:
+    """The table behind the overview map and ranking: one row per municipality."""
+    snap = get_snapshot_data(
+        session,
+        principal,
+        SnapshotParams(
+            indicator=params.indicator,
+            year=params.year,
+            method=params.method,
+            classes=params.classes,
+            palette=params.palette,
+            layers=(LAYER_MUNICIPALITIES,),
+            municipalities=params.municipalities,
+        ),
+        metric_crs=metric_crs,
+        district_ags=district_ags,
+    )
+    info = snap.indicator
+    kind: ColumnKind = "int" if info.decimals <= 0 else "float"
+    columns = (
+        Column("ags", "Gemeindeschlüssel (AGS)"),
+        Column("name", "Gemeinde"),
+        Column("year", "Jahr", "int"),
+        Column("value", info.label, kind, info.unit, max(info.decimals, 0)),
+        Column("class", "Klasse", "int"),
+        Column("class_range", "Klassengrenzen"),
+        Column("colour", "Farbe (Karte)"),
+    )
+    ranges = {i: (item.lower, item.upper) for i, item in enumerate(snap.legend)}
+    class_position = {
+        c: position
+        for position, c in enumerate(
+            i for i, count in enumerate(snap.classes.classification.counts) if count
+        )
+    }
+    rows = []
+    for ags, name, value, index, colour in zip(
+        snap.frame["ags"],
+        snap.frame["name"],
+        snap.frame["value"],
+        snap.frame["class_index"],
+        snap.frame["colour"],
+        strict=True,
+    ):
+        has_value = value is not None and value == value
+        position = class_position.get(int(index))
+        rows.append(
+            (
+                str(ags),
+                str(name),
+                params.year,
+                float(value) if has_value else None,
+                position + 1 if has_value and position is not None else None,
+                ranges[position] if has_value and position is not None else None,
+                str(colour),
+            )
+        )
+    return TableData(
+        name=f"karte_{params.indicator}_{params.year}",
+        title=f"{info.label}, {params.year}",
+        columns=columns,
+        rows=tuple(rows),
+        sources=snap.sources,
+        scope_text=snap.scope_text,
+        is_demo=snap.is_demo,
+        data_hash=snap.data_hash,
+        params=params.to_dict(),
+    )
+
+
+def get_map_layer(
+    session: Session,
+    principal: Principal,
+    params: SnapshotParams,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+) -> tuple[gpd.GeoDataFrame, TableData]:
+    """The municipality layer of the map with its values (geometry in ``metric_crs``)."""
+    table = get_map_table(
+        session, principal, params, metric_crs=metric_crs, district_ags=district_ags
+    )
+    boundaries: dict[str, BaseGeometry] = dict(
+        session.execute(select(Municipality.ags, Municipality.boundary)).all()
+    )
+    frame = gpd.GeoDataFrame(
+        {
+            "AGS": [r[0] for r in table.rows],
+            "Gemeinde": [r[1] for r in table.rows],
+            "Jahr": [r[2] for r in table.rows],
+            "Wert": [r[3] for r in table.rows],
+            "Klasse": [r[4] for r in table.rows],
+            "Farbe": [r[6] for r in table.rows],
+        },
+        geometry=[boundaries[r[0]] for r in table.rows],
+        crs=metric_crs,
+    )
+    return frame, table
+
+
+def get_kpi_table(
+    session: Session,
+    principal: Principal,
+    municipality_id: int,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+) -> TableData:
+    """The KPI time series of one municipality (the table behind its charts)."""
+    _require_export(principal)
+    prof = profile.get_profile(session, principal, municipality_id, metric_crs=metric_crs)
+    columns = (
+        Column("category", "Bereich"),
+        Column("indicator", "Kennzahl"),
+        Column("unit", "Einheit"),
+        Column("year", "Jahr", "int"),
+        Column("value", "Wert", "float", decimals=2),
+        Column("median", "Median Landkreis", "float", decimals=2),
+        Column("source", "Quelle"),
+    )
+    rows = []
+    sources = [BOUNDARY_ATTRIBUTION]
+    for kpi in prof.kpis:
+        for year, value in kpi.series:
+            median = kpi.band.median if kpi.band is not None and kpi.band.year == year else None
+            rows.append((kpi.category, kpi.label, kpi.unit, year, value, median, kpi.source))
+        if kpi.source and kpi.source not in sources:
+            sources.append(kpi.source + (f", {kpi.licence}" if kpi.licence else ""))
+    district_name = _district_name(session, principal, district_ags)
+    return TableData(
+        name=f"kennzahlen_{prof.ags}",
+        title=f"Kennzahlen {prof.official_name}",
+        columns=columns,
+        rows=tuple(rows),
+        sources=tuple(sources),
+        scope_text=_scope_text(session, principal, district_name),
+        is_demo=any(k.is_demo for k in prof.kpis),
+        data_hash=_table_hash(f"kennzahlen_{prof.ags}", columns, rows),
+        params={"municipality": prof.ags},
+    )
+
+
+_KENNDATEN_KINDS: Final[dict[str, ColumnKind]] = {
+    "int": "int",
+    "year": "int",
+    "float": "float",
+    "money": "money",
+    "date": "date",
+}
+
+
+def kenndaten_columns(group: str) -> tuple[Column, ...]:
+    """German columns of one Kenndaten group (as in the edit form)."""
+    spec = kenndaten.get_group(group)
+    columns = []
+    for fspec in spec.fields:
+        if fspec.name == "cluster_id":
+            columns.append(Column("cluster_name", "Themencluster"))
+            continue
+        kind = _KENNDATEN_KINDS.get(fspec.kind, "text")
+        unit = "EUR" if fspec.kind == "money" else ""
+        label = fspec.label.replace(" (EUR)", "")
+        decimals = 1 if fspec.kind == "float" else 0
+        columns.append(Column(fspec.name, label, kind, unit, decimals))
+    return tuple(columns)
+
+
+def kenndaten_cell(group: str, key: str, value: Any) -> Any:
+    """A Kenndaten value for a table cell (choices as German labels, lists joined)."""
+    spec = kenndaten.get_group(group)
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    try:
+        fspec = spec.field(key)
+    except KeyError:
+        return value
+    if fspec.kind == "choice" and fspec.choices and value is not None:
+        return dict(fspec.choices).get(str(value), str(value))
+    return value
+
+
+def get_kenndaten_tables(
+    session: Session,
+    principal: Principal,
+    municipality_id: int,
+    *,
+    groups: Sequence[str] = (),
+    district_ags: str = "",
+) -> list[TableData]:
+    """One table per Kenndaten group of one municipality (needs ``VIEW_CONFIDENTIAL``)."""
+    _require_export(principal)
+    view = kenndaten.list_kenndaten(session, principal, municipality_id)
+    wanted = list(groups) or list(kenndaten.GROUP_ORDER)
+    for group in wanted:
+        if group not in kenndaten.GROUPS:
+            raise ValidationError(
+                f"unknown Kenndaten group {group!r}",
+                f"Unbekannter Kenndaten-Bereich „{group}“.",
+                "group",
+            )
+    district_name = _district_name(session, principal, district_ags)
+    scope = _scope_text(session, principal, district_name)
+    tables = []
+    for group in wanted:
+        spec = kenndaten.get_group(group)
+        columns = kenndaten_columns(group)
+        rows = tuple(
+            tuple(kenndaten_cell(group, c.key, item.values.get(c.key)) for c in columns)
+            for item in view.groups.get(group, ())
+        )
+        sources = sorted({item.source for item in view.groups.get(group, ()) if item.source})
+        tables.append(
+            TableData(
+                name=f"kenndaten_{group}_{view.ags}",
+                title=f"{spec.title} – {view.name}",
+                columns=columns,
+                rows=rows,
+                sources=tuple(sources),
+                scope_text=scope,
+                is_demo=any(i.is_demo for i in view.groups.get(group, ())),
+                data_hash=_table_hash(f"kenndaten_{group}_{view.ags}", columns, rows),
+                params={"municipality": view.ags, "group": group},
+            )
+        )
+    return tables
+
+
+def get_area_table(
+    session: Session,
+    principal: Principal,
+    filters: areas.AreaFilter | None = None,
+    *,
+    stale_after_days: int = 365,
+    district_ags: str = "",
+) -> TableData:
+    """The area list (Flächenpotenziale) the principal may see, with the given filters."""
+    _require_export(principal)
+    result = areas.list_areas(
+        session,
+        principal,
+        filters,
+        stale_after_days=stale_after_days,
+        limit=100_000,
+        max_map_features=1,
+    )
+    columns = (
+        Column("public_id", "Kennung"),
+        Column("name", "Bezeichnung"),
+        Column("ags", "Gemeindeschlüssel (AGS)"),
+        Column("municipality", "Gemeinde"),
+        Column("kind", "Art"),
+        Column("status", "Vermarktungsstand"),
+        Column("area_ha", "Bruttofläche", "float", "ha", 2),
+        Column("confirmed", "Zuletzt bestätigt", "date"),
+        Column("stale", "Bestätigung veraltet", "bool"),
+        Column("source", "Herkunft"),
+    )
+    rows = tuple(
+        (
+            a.public_id,
+            a.name,
+            a.municipality_ags,
+            a.municipality_name,
+            a.kind_label,
+            a.status_label,
+            a.area_ha,
+            a.last_confirmed_at,
+            a.stale,
+            a.source_label,
+        )
+        for a in result.items
+    )
+    district_name = _district_name(session, principal, district_ags)
+    filters_dict = asdict(filters) if filters else {}
+    return TableData(
+        name="flaechenpotenziale",
+        title="Flächenpotenziale",
+        columns=columns,
+        rows=rows,
+        sources=(BOUNDARY_ATTRIBUTION,),
+        scope_text=_scope_text(session, principal, district_name),
+        is_demo=any(a.is_demo for a in result.items),
+        data_hash=_table_hash("flaechenpotenziale", columns, rows),
+        params={k: _jsonable(v) for k, v in filters_dict.items()},
+    )
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def record_export(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: str,
+    target: str,
+    details: Mapping[str, Any],
+    ip: str = "",
+) -> None:
+    """Write the audit entry of an export (committed; one entry per delivered file)."""
+    _require_export(principal)
+    audit.record(
+        session,
+        actor=principal,
+        action=EXPORT,
+        target=f"{kind}:{target}"[:200],
+        ip=ip,
+        details=dict(details),
+        commit=True,
+    )
+
+
+def municipality_id_for_ags(session: Session, principal: Principal, ags: str) -> int:
+    """Resolve an (untrusted) AGS (see :func:`profile.municipality_id_for_ags`)."""
+    return profile.municipality_id_for_ags(session, principal, ags)
+
+
+def principal_for_username(session: Session, username: str) -> Principal:
+    """The principal of an active user (for the CLI ``--user``: shell access acts as them).
+
+    Raises :class:`NotFoundError` for an unknown and :class:`AccessDeniedError` for a
+    deactivated account.
+    """
+    from cockpit.models import User
+
+    name = username.strip().lower()
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise NotFoundError(f"no user {name!r}", f"Ein Benutzerkonto „{username}“ gibt es nicht.")
+    if not user.is_active:
+        raise AccessDeniedError(
+            f"user {name!r} is deactivated", f"Das Benutzerkonto „{username}“ ist deaktiviert."
+        )
+    return user.to_principal()
