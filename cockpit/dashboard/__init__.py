@@ -30,6 +30,7 @@ def init_app(server: Flask) -> Dash:
         # first graph appears: the map is the first thing every user sees.
         eager_loading=True,
     )
+    dash_app.index_string = shell.INDEX_STRING  # lang="de", one footer landmark only
     server.extensions["dash_app"] = dash_app
     pages = shell.discover_pages()
     dash_app.layout = shell.layout

@@ -31,6 +31,7 @@ OVERVIEW_DEMO_BADGE = "overview-demo-badge"
 OVERVIEW_STATUS = "overview-status"
 OVERVIEW_RANKING = "overview-ranking"
 OVERVIEW_NAV_SINK = "overview-nav-sink"
+OVERVIEW_DOWNLOADS = "overview-downloads"  # export links (components/export_links.py)
 
 # --- municipality cockpit ("Kommune", pages/kommune.py) --------------------------------
 KOMMUNE_CONTEXT = "kommune-context"  # store: {"municipality_id": …} (untrusted)

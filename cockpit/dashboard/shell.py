@@ -40,6 +40,26 @@ NOT_FOUND_TITLE = "Seite nicht gefunden"
 DENIED_TITLE = "Keine Berechtigung"
 ERROR_TITLE = "Fehler"
 
+# Dash's default page template without a language and with its scripts in a <footer> (a
+# second "contentinfo" landmark): German document, scripts in a plain <div>.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="de">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="dash-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
 _LITERAL_PATH = re.compile(r"^\^?(/[A-Za-z0-9_\-/]*)\$?$")
 
 

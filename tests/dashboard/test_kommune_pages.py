@@ -95,7 +95,8 @@ def test_themencluster_for_district_and_kommune(app: Flask, world: World) -> Non
     assert z["14626110"] == 0  # Görlitz's focus is not shown to Zittau
     assert z["14626610"] == 2
     text = texts(own)
-    assert "Derzeitiger Schwerpunkt in 1 Kommunen" in text
+    # Counts below 5 would single out municipalities: a Kommune user sees them suppressed.
+    assert "Derzeitiger Schwerpunkt in weniger als 5 Kommunen" in text
     assert "für den übrigen Landkreis nur die Anzahl" in text
 
 

@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
+from cockpit.dashboard.components import export_links
 from cockpit.dashboard.components import kenndaten_forms as forms
 from cockpit.dashboard.presenters import kommune as present
 from cockpit.domain.errors import CockpitError
@@ -43,6 +44,7 @@ def layout(principal: Principal, **params: str) -> Component:
     )
     children: list[Any] = [
         present.header_block(prof),
+        export_links.kommune_downloads(prof.ags, prof.full_access),
         present.kpi_block(prof),
     ]
     if prof.full_access:

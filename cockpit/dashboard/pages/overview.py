@@ -17,6 +17,7 @@ from flask import request
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
+from cockpit.dashboard.components import export_links
 from cockpit.dashboard.formatting import NBSP, format_number
 from cockpit.dashboard.geo import geojson_url
 from cockpit.dashboard.presenters.choropleth import (
@@ -275,7 +276,7 @@ def layout(principal: Principal, **params: str) -> Component:
                     style={"height": "560px"},
                 ),
                 className="map-frame",
-                role="img",
+                role="figure",  # not "img": the map has focusable controls inside
                 **_aria(MAP_LABEL),
             ),
             html.Aside(
@@ -350,6 +351,7 @@ def layout(principal: Principal, **params: str) -> Component:
             ),
             map_panel,
             source,
+            export_links.overview_downloads(),
             ranking,
         ],
         className="page overview",
@@ -473,6 +475,7 @@ def ranking_page(
 
 
 def register_callbacks(app: Dash) -> None:
+    export_links.register_overview_downloads(app)
     app.clientside_callback(  # type: ignore[no-untyped-call]
         _YEARS_JS,
         Output(ids.OVERVIEW_YEAR, "options"),

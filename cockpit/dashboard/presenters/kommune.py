@@ -131,7 +131,8 @@ def data_table(
         className="kd-table-wrap",
         tabIndex=0,
         role="region",
-        **{"aria-label": caption},
+        # not just the caption: the section around it is often named the same (landmark-unique)
+        **{"aria-label": f"Tabelle: {caption}"},
     )
 
 
