@@ -88,6 +88,7 @@ AREAS_SORT = "areas-sort"  # store: {"col", "asc"}
 AREAS_TABLE = "areas-table"
 AREAS_ROW = "areas-row"  # pattern id {"type", "index": area id}
 AREAS_SORT_BUTTON = "areas-sort-button"  # pattern id {"type", "col"}
+AREAS_PAGE_BUTTON = "areas-page-button"  # pattern id {"type", "page"}
 AREAS_SELECTED = "areas-selected"  # store: selected area id (untrusted)
 AREAS_REFRESH = "areas-refresh"  # store: counter bumped after every write
 AREAS_AS_OF = "areas-as-of"  # "Stand am" date picker

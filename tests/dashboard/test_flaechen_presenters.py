@@ -382,3 +382,36 @@ def test_mapping_form_round_trip() -> None:
         "NAME": "name",
     }
     assert present.mapping_from_form(states, ["geoportal_id", ""]) == {"OBJECTID": "geoportal_id"}
+
+
+def test_area_table_pages_rows_and_finds_the_page_of_an_area() -> None:
+    rows = [
+        {
+            "id": i,
+            "name": f"Fläche {i:03d}",
+            "municipality": "Görlitz",
+            "kind": "gewerbe",
+            "kind_label": "Gewerbefläche",
+            "area": float(i),
+            "area_text": f"{i} ha",
+            "status_label": "verfügbar",
+            "confirmed_text": "nie bestätigt",
+            "confirmed": None,
+        }
+        for i in range(60)
+    ]
+    table = present.area_table(
+        rows,
+        sort_column="name",
+        ascending=True,
+        selected=None,
+        row_button_type="row",
+        sort_button_type="sort",
+        page=2,
+        page_button_type="page",
+    )
+    text = str(table.to_plotly_json())
+    assert "Seite 3 von 3 (60 Flächen)" in text
+    assert "Fläche 050" in text and "Fläche 049" not in text
+    assert present.page_of(rows, "name", True, 30) == 1
+    assert present.page_of(rows, "name", False, 59) == 0

@@ -824,14 +824,34 @@ def register_callbacks(app: Dash) -> None:
         rows: list[dict[str, Any]] | None, sort: dict[str, Any] | None, selected: Any
     ) -> Any:
         sort = sort or {}
+        rows = rows or []
+        column, ascending = str(sort.get("col", "name")), bool(sort.get("asc", True))
+        page = int(sort.get("page", 0) or 0)
+        if ctx.triggered_id == ids.AREAS_SELECTED and isinstance(selected, int):
+            page = present.page_of(rows, column, ascending, selected)  # show the picked area
+        elif ctx.triggered_id == ids.AREAS_ROWS:
+            page = 0  # new filter result: start at the top
         return present.area_table(
-            rows or [],
-            sort_column=str(sort.get("col", "name")),
-            ascending=bool(sort.get("asc", True)),
+            rows,
+            sort_column=column,
+            ascending=ascending,
             selected=selected if isinstance(selected, int) else None,
             row_button_type=ids.AREAS_ROW,
             sort_button_type=ids.AREAS_SORT_BUTTON,
+            page=page,
+            page_button_type=ids.AREAS_PAGE_BUTTON,
         )
+
+    @app.callback(
+        Output(ids.AREAS_SORT, "data", allow_duplicate=True),
+        Input({"type": ids.AREAS_PAGE_BUTTON, "page": ALL}, "n_clicks"),
+        State(ids.AREAS_SORT, "data"),
+        prevent_initial_call=True,
+    )
+    def change_page(_clicks: list[int | None], sort: dict[str, Any] | None) -> Any:
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update
+        return {**(sort or {}), "page": int(ctx.triggered_id["page"])}
 
     @app.callback(
         Output(ids.AREAS_SORT, "data"),
@@ -845,7 +865,7 @@ def register_callbacks(app: Dash) -> None:
         column = str(ctx.triggered_id["col"])
         sort = sort or {}
         ascending = not sort.get("asc", True) if sort.get("col") == column else True
-        return {"col": column, "asc": ascending}
+        return {"col": column, "asc": ascending, "page": 0}
 
     @app.callback(
         Output(ids.AREAS_SELECTED, "data"),

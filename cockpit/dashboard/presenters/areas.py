@@ -329,6 +329,42 @@ def sort_rows(rows: Sequence[Mapping[str, Any]], column: str, ascending: bool) -
     return sorted(rows, key=sort_key, reverse=not ascending)
 
 
+TABLE_PAGE_SIZE = 25  # rows per table page: every row is a component the browser tracks
+
+
+def page_of(rows: Sequence[Mapping[str, Any]], column: str, ascending: bool, area_id: int) -> int:
+    """The table page (0-based) on which ``area_id`` appears in the given sort order."""
+    ordered = sort_rows(rows, column, ascending)
+    index = next((i for i, row in enumerate(ordered) if row["id"] == area_id), 0)
+    return index // TABLE_PAGE_SIZE
+
+
+def _pager(page: int, pages: int, total: int, page_button_type: str) -> Component:
+    return html.Nav(
+        [
+            html.Button(
+                "‹ Vorherige Seite",
+                id={"type": page_button_type, "page": page - 1},
+                className="fl-pager-button",
+                disabled=page == 0,
+            ),
+            html.Span(
+                f"Seite {page + 1} von {pages} ({format_number(total)} Flächen)",
+                className="fl-pager-text",
+                role="status",
+            ),
+            html.Button(
+                "Nächste Seite ›",
+                id={"type": page_button_type, "page": page + 1},
+                className="fl-pager-button",
+                disabled=page >= pages - 1,
+            ),
+        ],
+        className="fl-pager",
+        **{"aria-label": "Seiten der Flächentabelle"},
+    )
+
+
 def area_table(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -337,8 +373,11 @@ def area_table(
     selected: int | None,
     row_button_type: str,
     sort_button_type: str,
+    page: int = 0,
+    page_button_type: str = "",
 ) -> Component:
-    """Accessible, sortable HTML table; the area name is a button that selects the area."""
+    """Accessible, sortable HTML table, one page of :data:`TABLE_PAGE_SIZE` rows at a time;
+    the area name is a button that selects the area."""
     if not rows:
         return html.P(
             "Keine Flächen für die gewählten Filter gefunden.", className="fl-empty", role="status"
@@ -361,8 +400,11 @@ def area_table(
                 className="fl-num" if key == "area" else None,
             )
         )
+    pages = max(1, -(-len(rows) // TABLE_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    start = page * TABLE_PAGE_SIZE
     body = []
-    for row in sort_rows(rows, sort_column, ascending):
+    for row in sort_rows(rows, sort_column, ascending)[start : start + TABLE_PAGE_SIZE]:
         badges: list[Component] = []
         if row.get("stale"):
             badges.append(html.Span("überfällig", className="fl-badge fl-badge-stale"))
@@ -402,7 +444,7 @@ def area_table(
                 **({"aria-selected": "true"} if "fl-row-selected" in classes else {}),
             )
         )
-    return html.Table(
+    table = html.Table(
         [
             html.Caption("Flächenpotenziale (Tabelle zur Karte)", className="fl-sr-only"),
             html.Thead(html.Tr(header_cells)),
@@ -410,6 +452,9 @@ def area_table(
         ],
         className="fl-table",
     )
+    if pages == 1 or not page_button_type:
+        return table
+    return html.Div([table, _pager(page, pages, len(rows), page_button_type)])
 
 
 def summary_text(result: AreaListResult) -> str:
