@@ -19,8 +19,8 @@ from flask.cli import with_appcontext
 
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Principal
-from cockpit.exports import jobs, report, snapshot, tables
-from cockpit.exports.metadata import ExportRecord, build_record, read_record
+from cockpit.exports import build, jobs, snapshot
+from cockpit.exports.metadata import ExportRecord, read_record
 from cockpit.services import exports as export_service
 from cockpit.web import get_db, get_runtime, get_settings
 
@@ -61,8 +61,7 @@ def _audit(principal: Principal, record: ExportRecord, target: str) -> None:
 
 
 def _service_kwargs() -> dict[str, Any]:
-    settings = get_settings()
-    return {"metric_crs": settings.metric_crs, "district_ags": settings.district_ags}
+    return build.service_kwargs(get_settings())
 
 
 _SNAPSHOT_OPTIONS = [
@@ -179,28 +178,9 @@ def export_snapshot(
                 }
             )
             page = snapshot.PageSpec(fmt, paper, orientation, int(dpi))  # type: ignore[arg-type]
-        settings = get_settings()
-        data = export_service.get_snapshot_data(
-            get_db(),
-            principal,
-            params,
-            stale_after_days=settings.stale_after_days,
-            **_service_kwargs(),
+        payload, record, data = build.build_snapshot(
+            get_db(), principal, params, page, get_settings(), created_at=created_at
         )
-        record = build_record(
-            kind="snapshot",
-            fmt=page.fmt,
-            params=params.to_dict(),
-            data_hash=data.data_hash,
-            principal=principal,
-            scope=data.scope_text,
-            title=data.indicator.label,
-            sources=data.sources,
-            is_demo=data.is_demo,
-            render=page.to_dict(),
-            created_at=created_at,
-        )
-        payload = snapshot.render_snapshot(data, page, record)
         _write(output, payload)
         _audit(principal, record, f"{params.indicator}:{params.year}")
     except CockpitError as error:
@@ -256,25 +236,7 @@ def export_report(username: str, ags: str, all_municipalities: bool, output: Pat
                 )
             return
         municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
-        data = export_service.get_report_data(
-            session,
-            principal,
-            municipality_id,
-            stale_after_days=settings.stale_after_days,
-            **_service_kwargs(),
-        )
-        record = build_record(
-            kind="report",
-            fmt="pdf",
-            params={"municipality": data.profile.ags},
-            data_hash=data.data_hash,
-            principal=principal,
-            scope=data.scope_text,
-            title=report.title_of(data),
-            sources=data.sources,
-            is_demo=data.is_demo,
-        )
-        payload = report.render_report(data, record)
+        payload, record, data = build.build_report(session, principal, municipality_id, settings)
         _write(output, payload)
         _audit(principal, record, data.profile.ags)
     except CockpitError as error:
@@ -343,28 +305,12 @@ def export_table(
         }
         if table == "ebene":
             params = export_service.SnapshotParams.from_mapping(snapshot_raw)
-            frame, data = export_service.get_map_layer(
-                session, principal, params, **_service_kwargs()
-            )
-            record = build_record(
-                kind="layer",
-                fmt=fmt,
-                params=params.to_dict(),
-                data_hash=data.data_hash,
-                principal=principal,
-                scope=data.scope_text,
-                title=data.title,
-                sources=data.sources,
-                is_demo=data.is_demo,
-            )
-            payload = (
-                tables.to_gpkg(frame, record, layer="gemeinden")
-                if fmt == "gpkg"
-                else tables.to_geojson(frame, record)
+            payload, record, data, count = build.build_layer(
+                session, principal, params, fmt, get_settings()
             )
             _write(output, payload)
             _audit(principal, record, data.name)
-            click.echo(f"Ebene gespeichert: {output} ({len(frame)} Gemeinden)")
+            click.echo(f"Ebene gespeichert: {output} ({count} Gemeinden)")
             return
         if table == "karte":
             params = export_service.SnapshotParams.from_mapping(snapshot_raw)
@@ -392,29 +338,15 @@ def export_table(
                     district_ags=get_settings().district_ags,
                 )
             ]
-        first = table_list[0]
-        record = build_record(
-            kind="table",
-            fmt=fmt,
-            params=dict(first.params),
-            data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
-            principal=principal,
-            scope=first.scope_text,
-            title=first.title,
-            sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
-            is_demo=any(t.is_demo for t in table_list),
+        payload, record = build.build_tables(
+            principal,
+            table_list,
+            fmt,
+            separator=sep,  # type: ignore[arg-type]
+            decimal=decimal,  # type: ignore[arg-type]
         )
-        if fmt == "xlsx":
-            payload = tables.to_xlsx(table_list, record)
-        else:
-            files = [
-                (f"{t.name}.csv", tables.to_csv(t, separator=sep, decimal=decimal))  # type: ignore[arg-type]
-                for t in table_list
-            ]
-            files.append((f"{first.name}.metadaten.json", record.to_json(indent=2).encode()))
-            payload = tables.zip_files(files, record)
         _write(output, payload)
-        _audit(principal, record, first.name)
+        _audit(principal, record, table_list[0].name)
     except CockpitError as error:
         raise _fail(error) from error
     rows = sum(len(t.rows) for t in table_list)

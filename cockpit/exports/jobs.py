@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cockpit.domain.errors import CockpitError, NotFoundError, ValidationError
 from cockpit.domain.roles import Permission, Principal
-from cockpit.exports import report
+from cockpit.exports import build, report
 from cockpit.exports.metadata import ExportRecord, build_record, now_utc
 from cockpit.services import authz
 from cockpit.services import exports as export_service
@@ -366,15 +366,4 @@ def _run_reports(
 
 
 def _record(principal: Principal, data: export_service.ReportData, job: JobState) -> ExportRecord:
-    return build_record(
-        kind="report",
-        fmt="pdf",
-        params={"municipality": data.profile.ags},
-        data_hash=data.data_hash,
-        principal=principal,
-        scope=data.scope_text,
-        title=report.title_of(data),
-        sources=data.sources,
-        is_demo=data.is_demo,
-        created_at=job.created_at,
-    )
+    return build.report_record(principal, data, created_at=job.created_at)

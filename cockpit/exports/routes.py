@@ -39,8 +39,8 @@ from cockpit.auth.principal import current_principal
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import AreaKind, AreaStatus
-from cockpit.exports import jobs, report, snapshot, tables
-from cockpit.exports.metadata import ExportRecord, build_record
+from cockpit.exports import build, jobs, report, snapshot, tables
+from cockpit.exports.metadata import ExportRecord
 from cockpit.services import areas, authz
 from cockpit.services import exports as export_service
 from cockpit.web import get_db, get_runtime, get_settings
@@ -142,8 +142,7 @@ def _audit(principal: Principal, record: ExportRecord, target: str) -> None:
 
 
 def _service_kwargs() -> dict[str, Any]:
-    settings = get_settings()
-    return {"metric_crs": settings.metric_crs, "district_ags": settings.district_ags}
+    return build.service_kwargs(get_settings())
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -161,27 +160,7 @@ def map_snapshot(fmt: str) -> ResponseReturnValue:
         orientation=_choice("orientation", snapshot.ORIENTATIONS, "landscape"),
         dpi=_choice("dpi", snapshot.DPI_CHOICES, 96, int),
     )
-    settings = get_settings()
-    data = export_service.get_snapshot_data(
-        get_db(),
-        principal,
-        params,
-        stale_after_days=settings.stale_after_days,
-        **_service_kwargs(),
-    )
-    record = build_record(
-        kind="snapshot",
-        fmt=fmt,
-        params=params.to_dict(),
-        data_hash=data.data_hash,
-        principal=principal,
-        scope=data.scope_text,
-        title=data.indicator.label,
-        sources=data.sources,
-        is_demo=data.is_demo,
-        render=page.to_dict(),
-    )
-    payload = snapshot.render_snapshot(data, page, record)
+    payload, record, data = build.build_snapshot(get_db(), principal, params, page, get_settings())
     _audit(principal, record, f"{params.indicator}:{params.year}")
     return _download(payload, snapshot.snapshot_filename(data, page), snapshot.MIME[page.fmt])
 
@@ -195,19 +174,9 @@ def _table_response(
     if fmt not in tables.TABLE_FORMATS:
         raise ValidationError(f"format {fmt}", "Tabellen gibt es als CSV oder XLSX.", "fmt")
     first = table_list[0]
-    record = build_record(
-        kind=kind,
-        fmt=fmt,
-        params=dict(first.params),
-        data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
-        principal=principal,
-        scope=first.scope_text,
-        title=first.title if len(table_list) == 1 else first.title.split(" – ")[-1],
-        sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
-        is_demo=any(t.is_demo for t in table_list),
-    )
+    title = first.title if len(table_list) == 1 else first.title.split(" – ")[-1]
     if fmt == "xlsx":
-        payload = tables.to_xlsx(table_list, record)
+        payload, record = build.build_tables(principal, table_list, fmt, kind=kind, title=title)
         filename = f"{first.name}.xlsx"
     else:
         separator = _choice("sep", (";", ","), ";")
@@ -218,12 +187,15 @@ def _table_response(
                 "Trennzeichen und Dezimalzeichen müssen verschieden sein.",
                 "decimal",
             )
-        files = [
-            (f"{t.name}.csv", tables.to_csv(t, separator=separator, decimal=decimal))
-            for t in table_list
-        ]
-        files.append((f"{first.name}.metadaten.json", record.to_json(indent=2).encode()))
-        payload = tables.zip_files(files, record)
+        payload, record = build.build_tables(
+            principal,
+            table_list,
+            fmt,
+            kind=kind,
+            title=title,
+            separator=separator,
+            decimal=decimal,
+        )
         filename = f"{first.name}.zip"
     _audit(principal, record, first.name)
     return _download(payload, filename, tables.MIME[fmt])
@@ -246,22 +218,7 @@ def map_layer(fmt: str) -> ResponseReturnValue:
         )
     principal = current_principal()
     params = _snapshot_params()
-    frame, table = export_service.get_map_layer(get_db(), principal, params, **_service_kwargs())
-    record = build_record(
-        kind="layer",
-        fmt=fmt,
-        params=params.to_dict(),
-        data_hash=table.data_hash,
-        principal=principal,
-        scope=table.scope_text,
-        title=table.title,
-        sources=table.sources,
-        is_demo=table.is_demo,
-    )
-    if fmt == "gpkg":
-        payload = tables.to_gpkg(frame, record, layer="gemeinden")
-    else:
-        payload = tables.to_geojson(frame, record)
+    payload, record, table, _ = build.build_layer(get_db(), principal, params, fmt, get_settings())
     _audit(principal, record, table.name)
     return _download(payload, f"{table.name}.{fmt}", tables.MIME[fmt])
 
@@ -335,26 +292,7 @@ def municipality_report(ags: str) -> ResponseReturnValue:
     principal = current_principal()
     session = get_db()
     municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
-    settings = get_settings()
-    data = export_service.get_report_data(
-        session,
-        principal,
-        municipality_id,
-        stale_after_days=settings.stale_after_days,
-        **_service_kwargs(),
-    )
-    record = build_record(
-        kind="report",
-        fmt="pdf",
-        params={"municipality": data.profile.ags},
-        data_hash=data.data_hash,
-        principal=principal,
-        scope=data.scope_text,
-        title=report.title_of(data),
-        sources=data.sources,
-        is_demo=data.is_demo,
-    )
-    payload = report.render_report(data, record)
+    payload, record, data = build.build_report(session, principal, municipality_id, get_settings())
     _audit(principal, record, data.profile.ags)
     return _download(payload, report.report_filename(data), "application/pdf")
 

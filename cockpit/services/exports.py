@@ -707,6 +707,31 @@ def _table_hash(name: str, columns: Sequence[Column], rows: Sequence[Sequence[An
     )
 
 
+def _table(
+    name: str,
+    title: str,
+    columns: tuple[Column, ...],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    sources: Sequence[str],
+    scope_text: str,
+    is_demo: bool,
+    params: Mapping[str, Any],
+) -> TableData:
+    """A :class:`TableData` whose ``data_hash`` covers its name, columns and rows."""
+    return TableData(
+        name=name,
+        title=title,
+        columns=columns,
+        rows=tuple(rows),
+        sources=tuple(sources),
+        scope_text=scope_text,
+        is_demo=is_demo,
+        data_hash=_table_hash(name, columns, rows),
+        params=params,
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -851,15 +876,14 @@ def get_kpi_table(
         if kpi.source and kpi.source not in sources:
             sources.append(kpi.source + (f", {kpi.licence}" if kpi.licence else ""))
     district_name = _district_name(session, principal, district_ags)
-    return TableData(
-        name=f"kennzahlen_{prof.ags}",
-        title=f"Kennzahlen {prof.official_name}",
-        columns=columns,
-        rows=tuple(rows),
-        sources=tuple(sources),
+    return _table(
+        f"kennzahlen_{prof.ags}",
+        f"Kennzahlen {prof.official_name}",
+        columns,
+        rows,
+        sources=sources,
         scope_text=_scope_text(session, principal, district_name),
         is_demo=any(k.is_demo for k in prof.kpis),
-        data_hash=_table_hash(f"kennzahlen_{prof.ags}", columns, rows),
         params={"municipality": prof.ags},
     )
 
@@ -934,15 +958,14 @@ def get_kenndaten_tables(
         )
         sources = sorted({item.source for item in view.groups.get(group, ()) if item.source})
         tables.append(
-            TableData(
-                name=f"kenndaten_{group}_{view.ags}",
-                title=f"{spec.title} – {view.name}",
-                columns=columns,
-                rows=rows,
-                sources=tuple(sources),
+            _table(
+                f"kenndaten_{group}_{view.ags}",
+                f"{spec.title} – {view.name}",
+                columns,
+                rows,
+                sources=sources,
                 scope_text=scope,
                 is_demo=any(i.is_demo for i in view.groups.get(group, ())),
-                data_hash=_table_hash(f"kenndaten_{group}_{view.ags}", columns, rows),
                 params={"municipality": view.ags, "group": group},
             )
         )
@@ -996,15 +1019,14 @@ def get_area_table(
     )
     district_name = _district_name(session, principal, district_ags)
     filters_dict = asdict(filters) if filters else {}
-    return TableData(
-        name="flaechenpotenziale",
-        title="Flächenpotenziale",
-        columns=columns,
-        rows=rows,
+    return _table(
+        "flaechenpotenziale",
+        "Flächenpotenziale",
+        columns,
+        rows,
         sources=(BOUNDARY_ATTRIBUTION,),
         scope_text=_scope_text(session, principal, district_name),
         is_demo=any(a.is_demo for a in result.items),
-        data_hash=_table_hash("flaechenpotenziale", columns, rows),
         params={k: _jsonable(v) for k, v in filters_dict.items()},
     )
 

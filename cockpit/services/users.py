@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -188,6 +189,45 @@ def _get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def _admin_get_user(session: Session, principal: Principal, user_id: int) -> User:
+    """Authorize user administration, then load the account (raises NotFoundError)."""
+    _require_user_admin(principal)
+    return _get_user(session, user_id)
+
+
+def _audit_user_change(
+    session: Session,
+    principal: Principal,
+    user: User,
+    action: str,
+    *,
+    ip: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change of ``user`` made by ``principal`` and commit it with the change."""
+    audit.record(
+        session, actor=principal, action=action, target=user.username, ip=ip, details=details
+    )
+    session.commit()
+
+
+def _audit_anonymous(
+    session: Session, name: str, action: str, *, ip: str, outcome: str, details: dict[str, Any]
+) -> None:
+    """Audit (and commit) an event of a client not logged in that claimed to be ``name``."""
+    audit.record(
+        session,
+        actor=None,
+        actor_name=name,
+        action=action,
+        target=name,
+        ip=ip,
+        outcome=outcome,
+        details=details,
+        commit=True,
+    )
+
+
 def _load_municipalities(session: Session, municipality_ids: Iterable[int]) -> list[Municipality]:
     ids = sorted(set(municipality_ids))
     if not ids:
@@ -268,31 +308,20 @@ def authenticate(session: Session, username: str, password: str, *, ip: str) -> 
     )
     if user is None:
         _verify(_DUMMY_HASH, password)
-        audit.record(
+        _audit_anonymous(
             session,
-            actor=None,
-            actor_name=name,
-            action=audit.LOGIN_FAILED,
-            target=name,
+            name,
+            audit.LOGIN_FAILED,
             ip=ip,
             outcome="failed",
             details={"reason": "unknown_user"},
-            commit=True,
         )
         return None
     verified = _verify(user.password_hash, password)
     if not verified or not user.is_active:
         reason = "wrong_password" if not verified else "inactive"
-        audit.record(
-            session,
-            actor=None,
-            actor_name=name,
-            action=audit.LOGIN_FAILED,
-            target=name,
-            ip=ip,
-            outcome="failed",
-            details={"reason": reason},
-            commit=True,
+        _audit_anonymous(
+            session, name, audit.LOGIN_FAILED, ip=ip, outcome="failed", details={"reason": reason}
         )
         return None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -333,16 +362,8 @@ def end_sessions(session: Session, principal: Principal, *, ip: str = "") -> Non
 def record_lockout(session: Session, username: str, *, ip: str, limit: str) -> None:
     """Audit a login attempt refused by the throttle (the account may or may not exist)."""
     name = normalize_username(username)[:100]
-    audit.record(
-        session,
-        actor=None,
-        actor_name=name,
-        action=audit.LOCKOUT,
-        target=name,
-        ip=ip,
-        outcome="denied",
-        details={"limit": limit},
-        commit=True,
+    _audit_anonymous(
+        session, name, audit.LOCKOUT, ip=ip, outcome="denied", details={"limit": limit}
     )
 
 
@@ -389,10 +410,7 @@ def change_password(
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.session_generation += 1
-    audit.record(
-        session, actor=principal, action=audit.PASSWORD_CHANGED, target=user.username, ip=ip
-    )
-    session.commit()
+    _audit_user_change(session, principal, user, audit.PASSWORD_CHANGED, ip=ip)
     return user.session_generation
 
 
@@ -480,8 +498,7 @@ def list_users(session: Session, principal: Principal) -> list[UserInfo]:
 
 def get_user(session: Session, principal: Principal, user_id: int) -> UserInfo:
     """One account (``MANAGE_USERS``); raises :class:`NotFoundError`."""
-    _require_user_admin(principal)
-    return _to_info(_get_user(session, user_id))
+    return _to_info(_admin_get_user(session, principal, user_id))
 
 
 def find_user_id(session: Session, principal: Principal, username: str) -> int:
@@ -541,22 +558,15 @@ def reset_password(
     With ``must_change`` (default) the user has to choose a new password at the next login.
     All sessions of the account end.
     """
-    _require_user_admin(principal)
-    user = _get_user(session, user_id)
+    user = _admin_get_user(session, principal, user_id)
     password = new_password if new_password is not None else generate_password()
     validate_password(password, username=user.username)
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
     user.session_generation += 1
-    audit.record(
-        session,
-        actor=principal,
-        action=audit.PASSWORD_RESET,
-        target=user.username,
-        ip=ip,
-        details={"must_change": must_change},
+    _audit_user_change(
+        session, principal, user, audit.PASSWORD_RESET, ip=ip, details={"must_change": must_change}
     )
-    session.commit()
     return password
 
 
@@ -574,8 +584,7 @@ def set_role(
     Leaving the Kommune role drops the assignments; becoming Kommune needs
     ``municipality_ids``. The last active admin cannot lose the role.
     """
-    _require_user_admin(principal)
-    user = _get_user(session, user_id)
+    user = _admin_get_user(session, principal, user_id)
     role = Role(role)
     old = user.role
     if role is old:
@@ -591,15 +600,14 @@ def set_role(
     _check_assignment(role, municipalities)
     user.role = role
     user.municipalities = municipalities
-    audit.record(
+    _audit_user_change(
         session,
-        actor=principal,
-        action=audit.ROLE_CHANGED,
-        target=user.username,
+        principal,
+        user,
+        audit.ROLE_CHANGED,
         ip=ip,
         details={"from": old.value, "to": role.value},
     )
-    session.commit()
     return _to_info(user)
 
 
@@ -612,28 +620,25 @@ def assign_municipalities(
     ip: str = "",
 ) -> UserInfo:
     """Replace the municipalities of a Kommune account (``MANAGE_USERS``)."""
-    _require_user_admin(principal)
-    user = _get_user(session, user_id)
+    user = _admin_get_user(session, principal, user_id)
     municipalities = _load_municipalities(session, municipality_ids)
     _check_assignment(user.role, municipalities)
     before = [m.ags for m in user.municipalities]
     user.municipalities = municipalities
-    audit.record(
+    _audit_user_change(
         session,
-        actor=principal,
-        action=audit.MUNICIPALITIES_ASSIGNED,
-        target=user.username,
+        principal,
+        user,
+        audit.MUNICIPALITIES_ASSIGNED,
         ip=ip,
         details={"from": before, "to": [m.ags for m in municipalities]},
     )
-    session.commit()
     return _to_info(user)
 
 
 def deactivate(session: Session, principal: Principal, user_id: int, *, ip: str = "") -> UserInfo:
     """Deactivate an account and end its sessions (``MANAGE_USERS``; not one's own)."""
-    _require_user_admin(principal)
-    user = _get_user(session, user_id)
+    user = _admin_get_user(session, principal, user_id)
     if user.id == principal.user_id:
         raise ValidationError(
             "refusing to deactivate oneself",
@@ -645,22 +650,15 @@ def deactivate(session: Session, principal: Principal, user_id: int, *, ip: str 
     _refuse_last_admin(session, user)
     user.is_active = False
     user.session_generation += 1
-    audit.record(
-        session, actor=principal, action=audit.USER_DEACTIVATED, target=user.username, ip=ip
-    )
-    session.commit()
+    _audit_user_change(session, principal, user, audit.USER_DEACTIVATED, ip=ip)
     return _to_info(user)
 
 
 def reactivate(session: Session, principal: Principal, user_id: int, *, ip: str = "") -> UserInfo:
     """Allow a deactivated account to log in again (``MANAGE_USERS``)."""
-    _require_user_admin(principal)
-    user = _get_user(session, user_id)
+    user = _admin_get_user(session, principal, user_id)
     if user.is_active:
         return _to_info(user)
     user.is_active = True
-    audit.record(
-        session, actor=principal, action=audit.USER_REACTIVATED, target=user.username, ip=ip
-    )
-    session.commit()
+    _audit_user_change(session, principal, user, audit.USER_REACTIVATED, ip=ip)
     return _to_info(user)

@@ -109,6 +109,16 @@ def _form_field(field: str, label: str, control: Component, hint: str = "") -> A
     return _labelled(label, control, field, hint)
 
 
+def _checklist_fieldset(legend: str, component_id: str, options: Any) -> Component:
+    """A filter group: a legend over an initially empty checklist."""
+    return html.Fieldset(
+        [
+            html.Legend(legend),
+            dcc.Checklist(id=component_id, options=options, value=[], className="fl-checklist"),
+        ]
+    )
+
+
 def _filter_panel(municipalities: list[dict[str, Any]], context: dict[str, Any]) -> Component:
     children: list[Component] = [
         html.H2("Filter", className="fl-h2"),
@@ -122,28 +132,8 @@ def _filter_panel(municipalities: list[dict[str, Any]], context: dict[str, Any])
                 className="fl-input",
             ),
         ),
-        html.Fieldset(
-            [
-                html.Legend("Art"),
-                dcc.Checklist(
-                    id=ids.AREAS_F_KIND,
-                    options=present.KIND_OPTIONS,
-                    value=[],
-                    className="fl-checklist",
-                ),
-            ]
-        ),
-        html.Fieldset(
-            [
-                html.Legend("Status"),
-                dcc.Checklist(
-                    id=ids.AREAS_F_STATUS,
-                    options=present.STATUS_OPTIONS,
-                    value=[],
-                    className="fl-checklist",
-                ),
-            ]
-        ),
+        _checklist_fieldset("Art", ids.AREAS_F_KIND, present.KIND_OPTIONS),
+        _checklist_fieldset("Status", ids.AREAS_F_STATUS, present.STATUS_OPTIONS),
         html.Fieldset(
             [
                 html.Legend("Größe (ha)"),
@@ -203,17 +193,7 @@ def _filter_panel(municipalities: list[dict[str, Any]], context: dict[str, Any])
                 ),
             ]
         ),
-        html.Fieldset(
-            [
-                html.Legend("Quelle"),
-                dcc.Checklist(
-                    id=ids.AREAS_F_SOURCE,
-                    options=present.SOURCE_OPTIONS,
-                    value=[],
-                    className="fl-checklist",
-                ),
-            ]
-        ),
+        _checklist_fieldset("Quelle", ids.AREAS_F_SOURCE, present.SOURCE_OPTIONS),
     ]
     children.append(
         dcc.Checklist(

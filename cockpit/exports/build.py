@@ -1,0 +1,169 @@
+"""Shared export sequences: gather the data → build the export record → render the file.
+
+Used by the download routes (:mod:`cockpit.exports.routes`), the CLI
+(:mod:`cockpit.cli.exports`) and the report job, so that all of them produce identical
+files. Each data call goes through one authorizing service of
+:mod:`cockpit.services.exports`. The callers deliver or write the payload and write the
+audit entry themselves (with their own ``ip``/details).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cockpit.domain.roles import Principal
+from cockpit.exports import report, snapshot, tables
+from cockpit.exports.metadata import ExportRecord, build_record
+from cockpit.services import exports as export_service
+from cockpit.settings import Settings
+
+
+def service_kwargs(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments the export services take from the settings."""
+    return {"metric_crs": settings.metric_crs, "district_ags": settings.district_ags}
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+def build_snapshot(
+    session: Session,
+    principal: Principal,
+    params: export_service.SnapshotParams,
+    page: snapshot.PageSpec,
+    settings: Settings,
+    *,
+    created_at: str | None = None,
+) -> tuple[bytes, ExportRecord, export_service.SnapshotData]:
+    """Map snapshot (PDF/PNG/SVG) as ``(payload, record, data)``."""
+    data = export_service.get_snapshot_data(
+        session,
+        principal,
+        params,
+        stale_after_days=settings.stale_after_days,
+        **service_kwargs(settings),
+    )
+    record = build_record(
+        kind="snapshot",
+        fmt=page.fmt,
+        params=params.to_dict(),
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title=data.indicator.label,
+        sources=data.sources,
+        is_demo=data.is_demo,
+        render=page.to_dict(),
+        created_at=created_at,
+    )
+    return snapshot.render_snapshot(data, page, record), record, data
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report_record(
+    principal: Principal, data: export_service.ReportData, *, created_at: str | None = None
+) -> ExportRecord:
+    """The export record of one municipality's Steckbrief."""
+    return build_record(
+        kind="report",
+        fmt="pdf",
+        params={"municipality": data.profile.ags},
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title=report.title_of(data),
+        sources=data.sources,
+        is_demo=data.is_demo,
+        created_at=created_at,
+    )
+
+
+def build_report(
+    session: Session, principal: Principal, municipality_id: int, settings: Settings
+) -> tuple[bytes, ExportRecord, export_service.ReportData]:
+    """Steckbrief (PDF) of one municipality as ``(payload, record, data)``."""
+    data = export_service.get_report_data(
+        session,
+        principal,
+        municipality_id,
+        stale_after_days=settings.stale_after_days,
+        **service_kwargs(settings),
+    )
+    record = report_record(principal, data)
+    return report.render_report(data, record), record, data
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def build_layer(
+    session: Session,
+    principal: Principal,
+    params: export_service.SnapshotParams,
+    fmt: str,
+    settings: Settings,
+) -> tuple[bytes, ExportRecord, export_service.TableData, int]:
+    """Municipality layer of the map (``gpkg``, otherwise GeoJSON).
+
+    Returns ``(payload, record, table, feature_count)``.
+    """
+    frame, table = export_service.get_map_layer(
+        session, principal, params, **service_kwargs(settings)
+    )
+    record = build_record(
+        kind="layer",
+        fmt=fmt,
+        params=params.to_dict(),
+        data_hash=table.data_hash,
+        principal=principal,
+        scope=table.scope_text,
+        title=table.title,
+        sources=table.sources,
+        is_demo=table.is_demo,
+    )
+    if fmt == "gpkg":
+        payload = tables.to_gpkg(frame, record, layer="gemeinden")
+    else:
+        payload = tables.to_geojson(frame, record)
+    return payload, record, table, len(frame)
+
+
+def build_tables(
+    principal: Principal,
+    table_list: Sequence[export_service.TableData],
+    fmt: str,
+    *,
+    kind: str = "table",
+    title: str | None = None,
+    separator: tables.Separator = ";",
+    decimal: tables.DecimalMark = ",",
+) -> tuple[bytes, ExportRecord]:
+    """Tables as XLSX (``fmt == "xlsx"``), otherwise CSV files + metadata in a ZIP.
+
+    ``title`` defaults to the title of the first table. Returns ``(payload, record)``.
+    """
+    first = table_list[0]
+    record = build_record(
+        kind=kind,
+        fmt=fmt,
+        params=dict(first.params),
+        data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
+        principal=principal,
+        scope=first.scope_text,
+        title=first.title if title is None else title,
+        sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
+        is_demo=any(t.is_demo for t in table_list),
+    )
+    if fmt == "xlsx":
+        return tables.to_xlsx(table_list, record), record
+    files = [
+        (f"{t.name}.csv", tables.to_csv(t, separator=separator, decimal=decimal))
+        for t in table_list
+    ]
+    files.append((f"{first.name}.metadaten.json", record.to_json(indent=2).encode()))
+    return tables.zip_files(files, record), record
