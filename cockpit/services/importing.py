@@ -5,7 +5,7 @@ is written, everything is written in one transaction, and on any error the sessi
 rolled back and an :class:`ImportRejectedError` with a German ``user_message`` (naming the
 file, row/feature and problem) is raised.
 
-Decisions (see also ``data/README.md``):
+Decisions (see also ``data/CATALOGUE.md``):
 
 * Boundaries: a municipality is identified by its AGS. A file that holds several features
   with one AGS is rejected, except for VG250 water parts (``GF`` 1/2, e.g. Bodensee) next
