@@ -20,7 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from layers.crs import DEFAULT_METRIC_CRS, metric_to_web, to_web
+from layers.crs import DEFAULT_METRIC_CRS, area_ha, metric_to_web, to_web
 
 # A drawn area may stick out of its municipality by this much (digitising tolerance).
 OUTSIDE_TOLERANCE_M = 10.0
@@ -238,7 +238,7 @@ def check_area_geometry(
     shapely.destroy_prepared(multi)
     return GeometryCheck(
         geometry=multi,
-        area_ha=float(multi.area) / 10_000,
+        area_ha=area_ha(multi),
         outside_ha=outside_m2 / 10_000,
         overlaps=tuple(overlaps),
         warnings=tuple(warnings),

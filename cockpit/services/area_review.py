@@ -44,7 +44,7 @@ from cockpit.services.areas import (
     unit_of_work,
 )
 from layers.area_geometry import to_web_geometries
-from layers.crs import DEFAULT_METRIC_CRS
+from layers.crs import DEFAULT_METRIC_CRS, area_ha
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ def get_proposal_review(
         )
     if proposal.geom is not None:
         old_ha = area.area_ha if area else None
-        new_ha = float(proposal.geom.area) / 10_000
+        new_ha = area_ha(proposal.geom)
         diffs.append(
             FieldDiff(
                 "geometry", "Geometrie", format_ha(old_ha) if area else "–", format_ha(new_ha)
@@ -321,7 +321,7 @@ def get_proposal_review(
         old_geojson=old_gj,
         new_geojson=new_gj,
         old_area_ha=area.area_ha if area else None,
-        new_area_ha=float(proposal.geom.area) / 10_000 if proposal.geom is not None else None,
+        new_area_ha=area_ha(proposal.geom) if proposal.geom is not None else None,
         current_version=area.version if area else None,
         outdated=outdated,
         warnings=tuple(warnings),

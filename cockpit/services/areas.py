@@ -69,7 +69,7 @@ from layers.area_geometry import (
     to_web_geometries,
     web_bounds,
 )
-from layers.crs import DEFAULT_METRIC_CRS, web_to_metric
+from layers.crs import DEFAULT_METRIC_CRS, area_ha, web_to_metric
 
 log = logging.getLogger(__name__)
 
@@ -1518,7 +1518,7 @@ def restore_version(
         area.is_deleted = bool(attrs.get("is_deleted"))
         area.deleted_at = utcnow() if area.is_deleted else None
         area.geom = old.geom
-        area.area_ha = float(attrs.get("area_ha") or old.geom.area / 10_000)
+        area.area_ha = float(attrs.get("area_ha") or area_ha(old.geom))
         area.min_lon, area.min_lat, area.max_lon, area.max_lat = web_bounds(old.geom, metric_crs)
         append_version(
             session,
