@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from flask import Flask
 
 from cockpit.settings import PROJECT_ROOT, Settings, load_settings
 
-log = logging.getLogger(__name__)
-
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server with the Dash app mounted on it."""
+    # Imported here, not at module level: importing any ``cockpit.*`` module (services, CLI,
+    # tests) must not pull in Flask extensions and Dash.
+    from cockpit import auth, dashboard, exports
+    from cockpit.cli import register_commands
+    from cockpit.health import bp as health_bp
+    from cockpit.logging_config import configure_logging, init_request_logging
+    from cockpit.web import init_runtime
+
     settings = settings or load_settings()
     settings.validate()
-    from cockpit.logging_config import configure_logging, init_request_logging
-
     configure_logging(settings)
 
     app = Flask(
@@ -40,22 +43,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         TESTING=settings.env == "test",
     )
     init_request_logging(app)  # request id (X-Request-ID in and out) and access log lines
-
-    from cockpit.web import init_runtime
-
     init_runtime(app, settings)
-
-    from cockpit.health import bp as health_bp
-
     app.register_blueprint(health_bp)
-
-    from cockpit import auth, dashboard
-    from cockpit.cli import register_commands
-
-    auth.init_app(app)
+    auth.init_app(app)  # the guard runs before every other handler's work
     dashboard.init_app(app)
-    from cockpit import exports
-
     exports.init_app(app)
     register_commands(app)
     return app
