@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import logging
 import os
@@ -217,7 +218,8 @@ def post(
     inputs: list[tuple[str, str, Any]],
     state: list[tuple[str, str, Any]] | None = None,
     prefix: str = "",
-) -> tuple[int, float]:
+) -> tuple[int, float, int]:
+    """(bytes on the wire with gzip accepted, server seconds, uncompressed bytes)."""
     body: dict[str, Any] = {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outputs],
@@ -229,15 +231,23 @@ def post(
         body["output"] = f"{outputs[0][0]}.{outputs[0][1]}"
         body["outputs"] = body["outputs"][0]
     started = time.perf_counter()
-    response = client.post(f"{prefix}/_dash-update-component", json=body)
+    response = client.post(
+        f"{prefix}/_dash-update-component", json=body, headers={"Accept-Encoding": "gzip"}
+    )
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.data[:300]
-    return len(response.data), elapsed
+    wire = response.data
+    raw = gzip.decompress(wire) if response.headers.get("Content-Encoding") == "gzip" else wire
+    return len(wire), elapsed, len(raw)
 
 
-def median_of(runs: int, fn: Callable[[], tuple[int, float]]) -> tuple[int, float]:
+def median_of(runs: int, fn: Callable[[], tuple[int, float, int]]) -> tuple[int, float, int]:
     results = [fn() for _ in range(runs)]
-    return max(r[0] for r in results), statistics.median(r[1] for r in results)
+    return (
+        max(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+        max(r[2] for r in results),
+    )
 
 
 def measure_case(
@@ -256,7 +266,7 @@ def measure_case(
     login(client)
     result: dict[str, Any] = {"case": name}
 
-    def route() -> tuple[int, float]:
+    def route() -> tuple[int, float, int]:
         return post(
             client,
             [(ids.PAGE, "children"), (ids.NAV, "children"), (ids.PAGE_TITLE, "data")],
@@ -289,7 +299,7 @@ def measure_case(
 
     toggle = {"i": 0}
 
-    def switch_map() -> tuple[int, float]:
+    def switch_map() -> tuple[int, float, int]:
         key, year = switch[toggle["i"] % len(switch)]
         toggle["i"] += 1
         return post(
@@ -309,7 +319,7 @@ def measure_case(
             [(ids.OVERVIEW_STATUS, "children", None)],
         )
 
-    def switch_ranking() -> tuple[int, float]:
+    def switch_ranking() -> tuple[int, float, int]:
         key, year = switch[toggle["i"] % len(switch)]
         toggle["i"] += 1
         return post(
@@ -323,7 +333,7 @@ def measure_case(
             ],
         )
 
-    def switch_natural() -> tuple[int, float]:
+    def switch_natural() -> tuple[int, float, int]:
         key, year = switch[toggle["i"] % len(switch)]
         toggle["i"] += 1
         return post(
@@ -373,7 +383,7 @@ def measure_case(
     result["switch_jenks"] = median_of(max(3, RUNS // 3), switch_natural)
     result["ranking"] = median_of(RUNS, switch_ranking)
 
-    def naive() -> tuple[int, float]:
+    def naive() -> tuple[int, float, int]:
         key, year = switch[toggle["i"] % len(switch)]
         toggle["i"] += 1
         return post(
@@ -390,7 +400,7 @@ def measure_case(
     return result
 
 
-def measure_browser(name: str, url: str, workdir: Path, runs: int = 3) -> list[float]:
+def measure_browser(name: str, url: str, workdir: Path, runs: int = 5) -> list[float]:
     """Seconds from submitting the login form until every municipality is drawn."""
     from playwright.sync_api import sync_playwright
 
@@ -476,7 +486,9 @@ def render(results: list[dict[str, Any]], browser: dict[str, list[float]], start
         "",
         f"Run {started}; machine: {machine()}. Server-side numbers through Flask's test client",
         "with a logged-in session and real `/_dash-update-component` payloads (median of "
-        f"{RUNS} runs for switches; bytes = response body, no callback compression).",
+        f"{RUNS} runs for switches). Bytes: on the wire with `Accept-Encoding: gzip` (the app "
+        "gzips Dash's JSON responses, `cockpit/dashboard/compression.py`), uncompressed in "
+        "brackets.",
         "",
         "| case | measurement | ours: bytes | ours: server time | naive: bytes "
         "| naive: server time |",
@@ -486,21 +498,24 @@ def render(results: list[dict[str, Any]], browser: dict[str, list[float]], start
         n = r["municipalities"]
         lines += [
             f"| {n} municipalities | first map: page callback (cold, builds geometry cache) "
-            f"| {_kb(r['first_cold'][0])} | {_ms(r['first_cold'][1])} | – | – |",
-            f"| {n} municipalities | first map: page callback (warm) | {_kb(r['first'][0])} "
-            f"| {_ms(r['first'][1])} | {_kb(r['naive'][0])} | {_ms(r['naive'][1])} |",
-            f"| {n} municipalities | first map: geometry route, gzip (raw {_kb(r['geo_raw'])}; "
-            f"cached by the browser for a year) | {_kb(r['geo'][0])} | {_ms(r['geo'][1])} "
+            f"| {_kb(r['first_cold'][0])} ({_kb(r['first_cold'][2])}) "
+            f"| {_ms(r['first_cold'][1])} | – | – |",
+            f"| {n} municipalities | first map: page callback (warm) "
+            f"| {_kb(r['first'][0])} ({_kb(r['first'][2])}) | {_ms(r['first'][1])} "
+            f"| {_kb(r['naive'][0])} ({_kb(r['naive'][2])}) | {_ms(r['naive'][1])} |",
+            f"| {n} municipalities | first map: geometry route (cached by the browser for a year) "
+            f"| {_kb(r['geo'][0])} ({_kb(r['geo_raw'])}) | {_ms(r['geo'][1])} "
             "| (inside the figure) | – |",
             f"| {n} municipalities | **indicator switch: map Patch + legend/KPI data** (quantiles) "
-            f"| **{r['switch'][0]:,} B** | **{_ms(r['switch'][1])}** | {_kb(r['naive'][0])} "
-            f"| {_ms(r['naive'][1])} |",
-            f"| {n} municipalities | of which the figure `Patch` alone "
+            f"| **{r['switch'][0]:,} B** ({r['switch'][2]:,} B) | **{_ms(r['switch'][1])}** "
+            f"| {_kb(r['naive'][0])} ({_kb(r['naive'][2])}) | {_ms(r['naive'][1])} |",
+            f"| {n} municipalities | of which the figure `Patch` alone (uncompressed) "
             f"| {r['patch_bytes']:,} B | – | – | – |",
             f"| {n} municipalities | indicator switch with natural breaks (Jenks) "
-            f"| {r['switch_jenks'][0]:,} B | {_ms(r['switch_jenks'][1])} | – | – |",
+            f"| {r['switch_jenks'][0]:,} B ({r['switch_jenks'][2]:,} B) "
+            f"| {_ms(r['switch_jenks'][1])} | – | – |",
             f"| {n} municipalities | indicator switch: ranking table page (25 rows) "
-            f"| {r['ranking'][0]:,} B | {_ms(r['ranking'][1])} | – | – |",
+            f"| {r['ranking'][0]:,} B ({r['ranking'][2]:,} B) | {_ms(r['ranking'][1])} | – | – |",
         ]
     lines += [
         "",
@@ -514,10 +529,10 @@ def render(results: list[dict[str, Any]], browser: dict[str, list[float]], start
         lines.append(f"| {name} | {runs} | {statistics.median(timings):.2f} s |")
     lines += [
         "",
-        "Note: `load average at start` above is the 1-minute load of this shared 2-core "
-        "machine; other engineers' test suites ran at the same time, so server and browser "
-        "times are upper bounds (CPU-starved), while byte counts are exact. Re-run on an idle "
-        "machine for the time targets.",
+        "Note: `load average at start` is the 1-minute load of this 2-core machine; with "
+        "other processes running, server and browser times are upper bounds (CPU-starved), "
+        "while byte counts are exact. Each browser run uses a fresh browser context (empty "
+        "cache: first visit).",
         "",
         "Targets: 53 — switch ≤ 1 KB and ≤ 20 ms, map ready ≤ 2 s; ~11,000 — switch ≤ 80 KB "
         "and ≤ 150 ms, first map ≤ 4 s. The naive baseline builds `px.choropleth_map` with the "

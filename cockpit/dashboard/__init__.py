@@ -14,7 +14,7 @@ from cockpit.settings import PROJECT_ROOT
 
 def init_app(server: Flask) -> Dash:
     """Create the Dash app on ``server``; also available as ``server.extensions["dash_app"]``."""
-    from cockpit.dashboard import geo, shell
+    from cockpit.dashboard import compression, geo, shell
 
     dash_app = Dash(
         __name__,
@@ -26,9 +26,10 @@ def init_app(server: Flask) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         compress=False,
-        # Load Plotly (4.8 MB) at start-up in parallel with the layout instead of after the
-        # first graph appears: the map is the first thing every user sees.
-        eager_loading=True,
+        # Async chunks load when a page needs them (eager loading parsed ~10 MB of JS, MathJax
+        # and DataTable included, before the first callback). Plotly itself is preloaded by
+        # the page head (shell.INDEX_STRING) so the map does not wait for its download.
+        eager_loading=False,
     )
     dash_app.index_string = shell.INDEX_STRING  # lang="de", one footer landmark only
     server.extensions["dash_app"] = dash_app
@@ -38,4 +39,5 @@ def init_app(server: Flask) -> Dash:
     for page in pages:
         page.register_callbacks(dash_app)
     geo.init_app(server)
+    compression.init_app(server)
     return dash_app

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Final
 
 from dash import Dash, Input, Output, dcc, html
 from dash.development.base_component import Component
@@ -40,6 +40,9 @@ NOT_FOUND_TITLE = "Seite nicht gefunden"
 DENIED_TITLE = "Keine Berechtigung"
 ERROR_TITLE = "Fehler"
 
+# Where Dash's graph component loads Plotly from when serving locally (not fingerprinted).
+# The page head preloads it: the download runs while the renderer fetches layout and page.
+PLOTLY_JS_URL: Final = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 # Dash's default page template without a language and with its scripts in a <footer> (a
 # second "contentinfo" landmark): German document, scripts in a plain <div>.
 INDEX_STRING = """<!DOCTYPE html>
@@ -49,6 +52,7 @@ INDEX_STRING = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
+        <link rel="preload" as="script" href="PLOTLY_JS_URL">
     </head>
     <body>
         {%app_entry%}
@@ -58,7 +62,7 @@ INDEX_STRING = """<!DOCTYPE html>
             {%renderer%}
         </div>
     </body>
-</html>"""
+</html>""".replace("PLOTLY_JS_URL", PLOTLY_JS_URL)
 
 _LITERAL_PATH = re.compile(r"^\^?(/[A-Za-z0-9_\-/]*)\$?$")
 

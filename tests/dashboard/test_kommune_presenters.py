@@ -178,7 +178,8 @@ def test_profile_header_map_and_kpis(session: Session, world: World) -> None:
     assert "© GeoBasis-DE / BKG (2016), Daten verändert, dl-de/by-2-0" in texts(header)
     population = next(k for k in prof.kpis if k.key == "population")
     spark = present.sparkline_figure(population)
-    assert len(spark.layout.shapes) == 2  # band + median
+    assert len(spark["layout"]["shapes"]) == 2  # band + median
+    assert spark["data"][0]["y"] == [v for _, v in population.series]
     assert present.trend_text(population).startswith("▼ −")
     assert "Kreis-Median 2022" in present.band_text(population)
     block = present.kpi_block(prof)

@@ -69,14 +69,16 @@ def callback(
     outputs: list[tuple[str, str]],
     inputs: list[tuple[str, str, Any]],
     state: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
+    changed: int = 0,
 ) -> tuple[int, bytes]:
-    """POST a real ``/_dash-update-component`` payload like the Dash renderer does."""
+    """POST a real ``/_dash-update-component`` payload like the Dash renderer does
+    (``changed``: index of the input that triggered it)."""
     body = {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "changedPropIds": [f"{inputs[changed][0]}.{inputs[changed][1]}"],
     }
     if len(outputs) == 1:
         body["output"] = f"{outputs[0][0]}.{outputs[0][1]}"
@@ -225,16 +227,24 @@ def test_ranking_table_pages_and_sorts(app: Flask) -> None:
     client = app.test_client()
     login(client, "kreis")
 
-    def ranking(page: int, sort_by: list[dict[str, str]]) -> dict[str, Any]:
+    def ranking(
+        page: int, sort_by: list[dict[str, str]], changed: str = "page_current"
+    ) -> dict[str, Any]:
+        inputs = [
+            (ids.OVERVIEW_INDICATOR, "value", "bevoelkerung"),
+            (ids.OVERVIEW_YEAR, "value", 2021),
+            (ids.OVERVIEW_RANKING, "page_current", page),
+            (ids.OVERVIEW_RANKING, "sort_by", sort_by),
+        ]
         status, data = callback(
             client,
-            [(ids.OVERVIEW_RANKING, "data"), (ids.OVERVIEW_RANKING, "page_count")],
             [
-                (ids.OVERVIEW_INDICATOR, "value", "bevoelkerung"),
-                (ids.OVERVIEW_YEAR, "value", 2021),
-                (ids.OVERVIEW_RANKING, "page_current", page),
-                (ids.OVERVIEW_RANKING, "sort_by", sort_by),
+                (ids.OVERVIEW_RANKING, "data"),
+                (ids.OVERVIEW_RANKING, "page_count"),
+                (ids.OVERVIEW_RANKING, "page_current"),
             ],
+            inputs,
+            changed=[i[1] if i[0] == ids.OVERVIEW_RANKING else i[0] for i in inputs].index(changed),
         )
         assert status == 200
         result: dict[str, Any] = json.loads(data)["response"][ids.OVERVIEW_RANKING]
@@ -242,16 +252,22 @@ def test_ranking_table_pages_and_sorts(app: Flask) -> None:
 
     table = ranking(0, [])
     assert table["page_count"] == 1
+    assert "page_current" not in table  # paging or sorting keeps the page
     assert table["data"][0] == {
         "rank": 1,
         "name": "Görlitz",
         "value_text": "55.000",
         "unit": "Personen",
     }
-    by_name = ranking(0, [{"column_id": "name", "direction": "asc"}])["data"]
+    by_name = ranking(0, [{"column_id": "name", "direction": "asc"}], "sort_by")["data"]
     assert [r["name"] for r in by_name][:2] == ["Bad Muskau", "Görlitz"]
-    lowest_first = ranking(0, [{"column_id": "rank", "direction": "desc"}])["data"]
+    lowest_first = ranking(0, [{"column_id": "rank", "direction": "desc"}], "sort_by")["data"]
     assert lowest_first[0]["name"] == "Hähnichen"
+    # a new indicator (or year) while on page 2 starts the new ranking on its first page
+    switched = ranking(1, [], ids.OVERVIEW_INDICATOR)
+    assert switched["page_current"] == 0
+    assert switched["data"][0]["rank"] == 1
+    assert ranking(1, [])["data"] == []  # page 2 of a one-page ranking stays empty
 
 
 def test_router_messages(app: Flask) -> None:

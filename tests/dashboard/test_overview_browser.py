@@ -49,6 +49,14 @@ def test_map_renders_53_municipalities_and_switches_indicator(
             assert "GeoBasis-DE / BKG" in page.inner_text(".map-source")  # type: ignore[attr-defined]
             page.screenshot(path=str(screenshot_path("overview_population")), full_page=True)  # type: ignore[attr-defined]
 
+            # page 2 of the ranking table, then a new indicator starts again on page 1
+            first_rank = "#overview-ranking td[data-dash-column=rank]"
+            page.click("#overview-ranking button.next-page")  # type: ignore[attr-defined]
+            page.wait_for_function(  # type: ignore[attr-defined]
+                f"() => document.querySelector('{first_rank}')?.innerText.trim() === '26'",
+                timeout=15_000,
+            )
+
             # switch the indicator through the dropdown like a user
             page.click("#overview-indicator")  # type: ignore[attr-defined]
             page.get_by_role("option", name="Kaufkraft je Einwohner").first.click()  # type: ignore[attr-defined]
@@ -64,6 +72,10 @@ def test_map_renders_53_municipalities_and_switches_indicator(
             assert "€ je Einwohner" in hover and "2015" in hover
             assert page.evaluate(COUNT_FEATURES, 0) == 53  # type: ignore[attr-defined]
             assert "2015" in page.inner_text("#overview-source")  # type: ignore[attr-defined]
+            page.wait_for_function(  # type: ignore[attr-defined]
+                f"() => document.querySelector('{first_rank}')?.innerText.trim() === '1'",
+                timeout=15_000,
+            )
             page.screenshot(path=str(screenshot_path("overview_kaufkraft")), full_page=True)  # type: ignore[attr-defined]
 
             # clicking a municipality opens its cockpit page (client-side navigation)

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any, Final
 
-from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 from dash.development.base_component import Component
 from flask import request
 
@@ -531,6 +531,7 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(
         Output(ids.OVERVIEW_RANKING, "data"),
         Output(ids.OVERVIEW_RANKING, "page_count"),
+        Output(ids.OVERVIEW_RANKING, "page_current"),
         Input(ids.OVERVIEW_INDICATOR, "value"),
         Input(ids.OVERVIEW_YEAR, "value"),
         Input(ids.OVERVIEW_RANKING, "page_current"),
@@ -541,12 +542,16 @@ def register_callbacks(app: Dash) -> None:
         year: object,
         page_current: int | None,
         sort_by: list[dict[str, str]] | None,
-    ) -> tuple[Any, Any]:
+    ) -> tuple[Any, Any, Any]:
+        # A new indicator or year is a new ranking: start again on its first page.
+        new_ranking = ctx.triggered_id in (ids.OVERVIEW_INDICATOR, ids.OVERVIEW_YEAR)
+        page = 0 if new_ranking else page_current
         try:
-            return ranking_page(current_principal(), indicator, year, page_current, sort_by)
+            rows, page_count = ranking_page(current_principal(), indicator, year, page, sort_by)
         except CockpitError as error:
             log.warning("overview ranking refused (%s, %s): %s", indicator, year, error)
-            return [], 1
+            return [], 1, 0
+        return rows, page_count, (0 if new_ranking and page_current else no_update)
 
     app.clientside_callback(  # type: ignore[no-untyped-call]
         _CLICK_JS,

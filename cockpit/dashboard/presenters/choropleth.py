@@ -29,11 +29,11 @@ from dash import Patch
 
 from cockpit.dashboard.formatting import (
     MISSING,
-    PLOTLY_SEPARATORS,
     d3_format,
     format_number,
     format_value,
 )
+from cockpit.dashboard.presenters.figures import new_figure
 from cockpit.services.maps import ChoroplethData, DistrictKpis, IndicatorInfo
 from layers.classify import Classification, Method, classify
 
@@ -248,11 +248,10 @@ def build_figure(
         "name": NO_DATA_LABEL,
     }
     center, zoom = map_viewport(bounds)
-    figure = go.Figure(data=[values])
-    figure.update_layout(
+    figure = new_figure(
+        [values],
         map={"style": "white-bg", "center": center, "zoom": zoom, "layers": [no_data_base]},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        separators=PLOTLY_SEPARATORS,
         uirevision="overview-map",
         showlegend=False,
         # namelength 0 hides the trace name box, so hover templates need no <extra></extra>.

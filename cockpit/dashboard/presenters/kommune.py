@@ -20,8 +20,6 @@ from shapely.geometry.base import BaseGeometry
 from cockpit.dashboard import ids
 from cockpit.dashboard.formatting import (
     MISSING,
-    PLOTLY_SEPARATORS,
-    d3_format,
     format_date,
     format_datetime,
     format_eur,
@@ -29,6 +27,7 @@ from cockpit.dashboard.formatting import (
     format_number,
     format_value,
 )
+from cockpit.dashboard.presenters.figures import new_figure
 from cockpit.services.kenndaten import (
     GROUPS,
     FieldSpec,
@@ -147,16 +146,8 @@ def figure_block(figure: go.Figure, caption: str, graph_id: str | None = None) -
     )
 
 
-def _base_layout(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 8, "r": 8, "t": 8, "b": 8},
-        separators=PLOTLY_SEPARATORS,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13},
-    )
-    return fig
+def _figure(height: int, data: Any = None) -> go.Figure:
+    return new_figure(data, height=height, margin={"l": 8, "r": 8, "t": 8, "b": 8})
 
 
 # --------------------------------------------------------------------------- header + map
@@ -223,7 +214,7 @@ def _zoom_for(bounds: tuple[float, float, float, float], pixels: int = 230) -> f
 
 def profile_map_figure(profile: MunicipalityProfile) -> go.Figure:
     """Municipality outline plus area potentials by kind; no tiles (``white-bg``)."""
-    fig = go.Figure()
+    fig = _figure(300)
     if profile.boundary is not None and not profile.boundary.is_empty:
         lons, lats = _rings(profile.boundary)
         fig.add_trace(
@@ -270,7 +261,6 @@ def profile_map_figure(profile: MunicipalityProfile) -> go.Figure:
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-    _base_layout(fig, 300)
     fig.update_layout(
         map={"style": "white-bg", "center": center, "zoom": zoom},
         showlegend=bool(profile.areas),
@@ -339,50 +329,58 @@ def band_position(kpi: KpiSeries) -> str:
     return "mittlere Hälfte"
 
 
-def sparkline_figure(kpi: KpiSeries) -> go.Figure:
-    """Time series of the own values with the district band (quartiles) and median."""
+def sparkline_figure(kpi: KpiSeries) -> dict[str, Any]:
+    """Time series of the own values with the district band (quartiles) and median.
+
+    A plain figure dict: a cockpit shows one sparkline per KPI, and building each as a
+    validated ``go.Figure`` cost ~10 ms of server time for a static 70-px picture.
+    """
     years = [year for year, _ in kpi.series]
     values = [value for _, value in kpi.series]
-    fig = go.Figure()
+    shapes: list[dict[str, Any]] = []
     band: Band | None = kpi.band
     if band is not None:
         x0, x1 = (min(years) - 0.5, max(years) + 0.5) if years else (0, 1)
-        fig.add_shape(
-            type="rect",
-            x0=x0,
-            x1=x1,
-            y0=band.lower_quartile,
-            y1=band.upper_quartile,
-            fillcolor="rgba(120,120,120,0.18)",
-            line={"width": 0},
-            layer="below",
-        )
-        fig.add_shape(
-            type="line",
-            x0=x0,
-            x1=x1,
-            y0=band.median,
-            y1=band.median,
-            line={"color": "#555", "width": 1, "dash": "dot"},
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=values,
-            mode="lines+markers",
-            line={"color": "#1b3a5c", "width": 2},
-            marker={"size": 5},
-            hovertemplate=f"%{{x}}: %{{y:{d3_format(kpi.decimals)}}} {kpi.unit}<extra></extra>",
-        )
-    )
-    _base_layout(fig, 70)
-    fig.update_layout(
-        margin={"l": 2, "r": 2, "t": 4, "b": 4},
-        showlegend=False,
-        xaxis={"visible": False, "fixedrange": True},
-        yaxis={"visible": False, "fixedrange": True},
-    )
-    return fig
+        shapes = [
+            {
+                "type": "rect",
+                "x0": x0,
+                "x1": x1,
+                "y0": band.lower_quartile,
+                "y1": band.upper_quartile,
+                "fillcolor": "rgba(120,120,120,0.18)",
+                "line": {"width": 0},
+                "layer": "below",
+            },
+            {
+                "type": "line",
+                "x0": x0,
+                "x1": x1,
+                "y0": band.median,
+                "y1": band.median,
+                "line": {"color": "#555", "width": 1, "dash": "dot"},
+            },
+        ]
+    trace = {
+        "type": "scatter",
+        "x": years,
+        "y": values,
+        "mode": "lines+markers",
+        "line": {"color": "#1b3a5c", "width": 2},
+        "marker": {"size": 5},
+    }
+    hidden_axis = {"visible": False, "fixedrange": True}
+    layout = {
+        "height": 70,
+        "margin": {"l": 2, "r": 2, "t": 4, "b": 4},
+        "showlegend": False,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "xaxis": hidden_axis,
+        "yaxis": hidden_axis,
+        "shapes": shapes,
+    }
+    return {"data": [trace], "layout": layout}
 
 
 def kpi_card(kpi: KpiSeries) -> html.Article:
@@ -680,16 +678,16 @@ def staff_section(view: KenndatenView) -> html.Section:
                 className="kd-fact",
             )
         )
-    fig = go.Figure(
+    fig = _figure(
+        220,
         go.Scatter(
             x=[i.values["year"] for i in items],
             y=[i.values["headcount"] for i in items],
             mode="lines+markers",
             line={"color": "#1b3a5c"},
             hovertemplate="%{x}: %{y:,.0f} Beschäftigte<extra></extra>",
-        )
+        ),
     )
-    _base_layout(fig, 220)
     fig.update_layout(
         xaxis={"dtick": 1, "tickformat": "d", "fixedrange": True},
         yaxis={"rangemode": "tozero", "tickformat": ",.0f", "fixedrange": True},
@@ -743,7 +741,7 @@ def investment_totals(
 
 def investment_figure(totals: Sequence[tuple[str, str, float, float]]) -> go.Figure:
     labels = [t[1] for t in totals]
-    fig = go.Figure()
+    fig = _figure(max(200, 60 + 46 * len(labels)))
     for name, index, colour in (
         ("Investitionsrückstand", 2, BACKLOG_COLOUR),
         ("geplante Investitionen", 3, PLANNED_COLOUR),
@@ -761,7 +759,6 @@ def investment_figure(totals: Sequence[tuple[str, str, float, float]]) -> go.Fig
                 hovertemplate="%{y}: %{x:,.0f} €<extra>" + name + "</extra>",
             )
         )
-    _base_layout(fig, max(200, 60 + 46 * len(labels)))
     fig.update_layout(
         barmode="group",
         xaxis={"tickformat": ",.0f", "ticksuffix": " €", "fixedrange": True},
@@ -909,7 +906,8 @@ def party_colour(party: str) -> str:
 
 
 def council_figure(seats: Sequence[tuple[str, int]]) -> go.Figure:
-    fig = go.Figure(
+    fig = _figure(
+        max(180, 50 + 34 * len(seats)),
         go.Bar(
             y=[p for p, _ in seats],
             x=[s for _, s in seats],
@@ -918,9 +916,8 @@ def council_figure(seats: Sequence[tuple[str, int]]) -> go.Figure:
             text=[str(s) for _, s in seats],
             textposition="outside",
             hovertemplate="%{y}: %{x} Sitze<extra></extra>",
-        )
+        ),
     )
-    _base_layout(fig, max(180, 50 + 34 * len(seats)))
     fig.update_layout(
         xaxis={"dtick": 1 if max((s for _, s in seats), default=0) <= 12 else None},
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
