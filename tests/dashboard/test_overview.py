@@ -331,3 +331,22 @@ def test_real_goerlitz_data(goerlitz_url: str, settings: Settings, tmp_path: Pat
             assert len(json.dumps(patch, separators=(",", ":"))) < 1024, key
     finally:
         app.extensions["cockpit"].engine.dispose()
+
+
+def test_dash_json_is_gzipped_when_the_browser_accepts_it(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "kreis")
+    plain = client.get("/_dash-dependencies")
+    assert "Content-Encoding" not in plain.headers  # no Accept-Encoding: identity
+    packed = client.get("/_dash-dependencies", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 3
+    # the geometry route keeps its own (precomputed) encoding; pages are not touched here
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page.headers
+    # refusals stay readable for anonymous clients (and are tiny anyway)
+    anonymous = app.test_client().get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert anonymous.status_code == 401
+    assert "Content-Encoding" not in anonymous.headers
