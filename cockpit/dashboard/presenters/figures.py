@@ -14,7 +14,12 @@ import plotly.graph_objects as go
 from cockpit.dashboard.formatting import PLOTLY_SEPARATORS
 
 FONT_FAMILY: Final = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-_AXIS: Final = {"gridcolor": "#e6e6e6", "zerolinecolor": "#bdbdbd", "linecolor": "#bdbdbd"}
+_AXIS: Final = {
+    "automargin": True,  # tick labels get the room they need (e.g. "20.000.000 €")
+    "gridcolor": "#e6e6e6",
+    "zerolinecolor": "#bdbdbd",
+    "linecolor": "#bdbdbd",
+}
 
 TEMPLATE: Final = go.layout.Template(
     layout={
@@ -23,6 +28,7 @@ TEMPLATE: Final = go.layout.Template(
         "plot_bgcolor": "rgba(0,0,0,0)",
         "xaxis": _AXIS,
         "yaxis": _AXIS,
+        "hovermode": "closest",
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
     }
 )
