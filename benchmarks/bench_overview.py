@@ -324,7 +324,11 @@ def measure_case(
         toggle["i"] += 1
         return post(
             client,
-            [(ids.OVERVIEW_RANKING, "data"), (ids.OVERVIEW_RANKING, "page_count")],
+            [
+                (ids.OVERVIEW_RANKING, "data"),
+                (ids.OVERVIEW_RANKING, "page_count"),
+                (ids.OVERVIEW_RANKING, "page_current"),
+            ],
             [
                 (ids.OVERVIEW_INDICATOR, "value", key),
                 (ids.OVERVIEW_YEAR, "value", year),
