@@ -56,6 +56,8 @@ class Settings:
     log_level: str = "INFO"
     log_json: bool = False
     max_upload_mb: int = 50
+    # A queued/running export job without heartbeat for this long is "abgebrochen".
+    export_job_stale_seconds: int = 120
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -84,7 +86,12 @@ class Settings:
             raise SettingsError("Production mode refused: " + "; ".join(problems))
 
 
-_FIELDS_INT = {"session_idle_minutes", "stale_after_days", "max_upload_mb"}
+_FIELDS_INT = {
+    "session_idle_minutes",
+    "stale_after_days",
+    "max_upload_mb",
+    "export_job_stale_seconds",
+}
 _FIELDS_BOOL = {"secure_cookies", "log_json"}
 _FIELDS_PATH = {"data_dir", "instance_dir"}
 

@@ -108,3 +108,16 @@ def map_classes(
     colours = tuple(palette_colours(palette, classification.k))
     per_value = tuple(NO_DATA_COLOUR if c < 0 else colours[c] for c in classification.class_index)
     return MapClasses(rounded, classification, colours, per_value)
+
+
+# Themencluster lens: focus category per municipality (code = 1 current | 2 future, 3 both).
+# Shared by the screen map (cockpit.dashboard.pages.themencluster) and its snapshot export.
+FOCUS_NONE: Final = 0
+FOCUS_CURRENT: Final = 1
+FOCUS_FUTURE: Final = 2
+FOCUS_CATEGORIES: Final[tuple[tuple[int, str, str], ...]] = (
+    (0, "kein Schwerpunkt (oder nicht sichtbar)", "#eef0f3"),
+    (1, "derzeitiger Schwerpunkt", "#1f5fa8"),
+    (2, "zukünftiger Schwerpunkt", "#e08a00"),
+    (3, "derzeitig und zukünftig", "#5b2a86"),
+)

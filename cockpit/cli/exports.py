@@ -148,7 +148,6 @@ def export_snapshot(
             recorded = read_record(reproduce_from)
             if recorded.kind != "snapshot":
                 raise click.ClickException("Die Datei enthält keinen Kartenexport.")
-            params = export_service.SnapshotParams.from_mapping(recorded.params)
             render = dict(recorded.render)
             page = snapshot.PageSpec(
                 fmt=render.get("fmt", fmt),
@@ -156,6 +155,10 @@ def export_snapshot(
                 orientation=render.get("orientation", orientation),
                 dpi=int(render.get("dpi", dpi)),
             )
+            if recorded.params.get("lens") == "themencluster":
+                _reproduce_cluster(principal, recorded, page, output)
+                return
+            params = export_service.SnapshotParams.from_mapping(recorded.params)
             created_at = recorded.created_at
             recorded_hash = recorded.data_hash
             if recorded.user != principal.username:
@@ -192,6 +195,32 @@ def export_snapshot(
             err=True,
         )
     elif recorded_hash is not None:
+        click.echo(f"Datenstand unverändert ({data.data_hash[:12]}).")
+    click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
+
+
+def _reproduce_cluster(
+    principal: Principal, recorded: ExportRecord, page: snapshot.PageSpec, output: Path
+) -> None:
+    """Re-render a Themencluster map snapshot with its recorded cluster and export time."""
+    raw = recorded.params.get("cluster")
+    payload, record, data = build.build_cluster_snapshot(
+        get_db(),
+        principal,
+        int(raw) if raw is not None else None,
+        page,
+        get_settings(),
+        created_at=recorded.created_at,
+    )
+    _write(output, payload)
+    _audit(principal, record, f"themencluster:{data.overview.cluster_id}")
+    if recorded.data_hash != data.data_hash:
+        click.echo(
+            "Achtung: Der Datenstand hat sich seit dem ursprünglichen Export geändert "
+            f"({recorded.data_hash[:12]} → {data.data_hash[:12]}); die Karte kann abweichen.",
+            err=True,
+        )
+    else:
         click.echo(f"Datenstand unverändert ({data.data_hash[:12]}).")
     click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
 

@@ -57,6 +57,8 @@ CLUSTER_SELECT = "cluster-select"
 CLUSTER_MAP = "cluster-map"
 CLUSTER_DETAILS = "cluster-details"
 CLUSTER_COUNTS = "cluster-counts"
+CLUSTER_MAP_DOWNLOADS = "cluster-map-downloads"  # export links (components/export_links.py)
+CLUSTER_TABLE_DOWNLOADS = "cluster-table-downloads"
 # Bulk indicator import (pages/indicator_import.py)
 INDICATOR_IMPORT_UPLOAD = "indicator-import-upload"
 INDICATOR_IMPORT_INDICATOR = "indicator-import-indicator"

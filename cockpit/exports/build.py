@@ -62,6 +62,36 @@ def build_snapshot(
     return snapshot.render_snapshot(data, page, record), record, data
 
 
+def build_cluster_snapshot(
+    session: Session,
+    principal: Principal,
+    cluster_id: int | None,
+    page: snapshot.PageSpec,
+    settings: Settings,
+    *,
+    created_at: str | None = None,
+) -> tuple[bytes, ExportRecord, export_service.ClusterMapData]:
+    """Map snapshot of the Themencluster lens (PDF/PNG/SVG) as ``(payload, record, data)``."""
+    data = export_service.get_cluster_map_data(
+        session, principal, cluster_id, **service_kwargs(settings)
+    )
+    record = build_record(
+        kind="snapshot",
+        fmt=page.fmt,
+        params=data.params,
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title=f"Themencluster {data.overview.cluster_name}",
+        sources=data.sources,
+        is_demo=data.is_demo,
+        render=page.to_dict(),
+        created_at=created_at,
+    )
+    payload = snapshot.render_snapshot(snapshot.cluster_sheet(data), page, record)
+    return payload, record, data
+
+
 # --------------------------------------------------------------------------- report
 
 

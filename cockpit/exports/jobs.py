@@ -11,18 +11,26 @@ cancel and download requests:
 
 The result zip is written to ``<instance>/export_jobs`` (a shared volume in production)
 under a temporary name and renamed only when complete: a cancelled or failed job leaves
-no half-written file. Limits, honestly: a job whose process dies (deploy, OOM) stays
-"läuft" until it expires; the user then simply starts a new one.
+no half-written file.
+
+Heartbeat: while a job is queued or running, its process refreshes a heartbeat (a
+``<id>.heartbeat`` file, or a Redis key) every few seconds from a daemon thread and after
+every report. Every status request checks it: an unfinished job without a heartbeat for
+``COCKPIT_EXPORT_JOB_STALE_SECONDS`` (default 120 s) belonged to a process that died
+(worker killed, deploy, OOM) and is marked "abgebrochen" with :data:`INTERRUPTED_MESSAGE`;
+its partial zip is removed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
 import secrets
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +57,10 @@ CANCELLED: Final = "abgebrochen"
 FAILED: Final = "fehlgeschlagen"
 FINISHED: Final = frozenset({DONE, CANCELLED, FAILED})
 JOB_TTL_SECONDS: Final = 24 * 3600
+DEFAULT_STALE_SECONDS: Final = 120
+INTERRUPTED_MESSAGE: Final = (
+    "Der Export wurde unterbrochen (Serverprozess beendet). Bitte starten Sie ihn erneut."
+)
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -83,11 +95,19 @@ class JobState:
 
 class JobStore(Protocol):
     directory: Path
+    stale_after_seconds: float
 
     def save(self, state: JobState) -> None: ...
     def load(self, job_id: str) -> JobState | None: ...
     def request_cancel(self, job_id: str) -> None: ...
     def cancel_requested(self, job_id: str) -> bool: ...
+    def beat(self, job_id: str) -> None: ...
+    def last_beat(self, job_id: str) -> float | None: ...
+
+
+def heartbeat_interval(stale_after_seconds: float) -> float:
+    """Seconds between heartbeats: a quarter of the stale limit, 0.2 to 5 s."""
+    return max(0.2, min(5.0, stale_after_seconds / 4))
 
 
 def _check_id(job_id: str) -> str:
@@ -97,10 +117,12 @@ def _check_id(job_id: str) -> str:
 
 
 class FileJobStore:
-    """Job state as JSON files (atomic replace); cancel = a marker file."""
+    """Job state as JSON files (atomic replace); cancel = a marker file; heartbeat = the
+    modification time of ``<id>.heartbeat``."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, stale_after_seconds: float = DEFAULT_STALE_SECONDS) -> None:
         self.directory = directory
+        self.stale_after_seconds = stale_after_seconds
         directory.mkdir(parents=True, exist_ok=True)
 
     def _path(self, job_id: str, suffix: str) -> Path:
@@ -125,16 +147,34 @@ class FileJobStore:
     def cancel_requested(self, job_id: str) -> bool:
         return self._path(job_id, ".cancel").exists()
 
+    def beat(self, job_id: str) -> None:
+        path = self._path(job_id, ".heartbeat")
+        path.touch()
+        os.utime(path)  # touch() of an existing file may keep a coarse mtime on some mounts
+
+    def last_beat(self, job_id: str) -> float | None:
+        try:
+            return self._path(job_id, ".heartbeat").stat().st_mtime
+        except FileNotFoundError:
+            return None
+
 
 class RedisJobStore:
     """Job state in Redis (shared by all workers and hosts); results still on disk."""
 
-    def __init__(self, url: str, directory: Path, prefix: str = "cockpit:exportjob:") -> None:
+    def __init__(
+        self,
+        url: str,
+        directory: Path,
+        prefix: str = "cockpit:exportjob:",
+        stale_after_seconds: float = DEFAULT_STALE_SECONDS,
+    ) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url)
         self.prefix = prefix
         self.directory = directory
+        self.stale_after_seconds = stale_after_seconds
         directory.mkdir(parents=True, exist_ok=True)
 
     def save(self, state: JobState) -> None:
@@ -156,12 +196,108 @@ class RedisJobStore:
     def cancel_requested(self, job_id: str) -> bool:
         return bool(self.client.exists(self.prefix + _check_id(job_id) + ":cancel"))
 
+    def beat(self, job_id: str) -> None:
+        key = self.prefix + _check_id(job_id) + ":heartbeat"
+        self.client.set(key, repr(time.time()), ex=JOB_TTL_SECONDS)
+
+    def last_beat(self, job_id: str) -> float | None:
+        raw = self.client.get(self.prefix + _check_id(job_id) + ":heartbeat")
+        return float(raw) if raw is not None else None  # type: ignore[arg-type]
+
 
 def make_store(settings: Settings) -> JobStore:
     directory = settings.instance_dir / "export_jobs"
+    stale = settings.export_job_stale_seconds
     if settings.redis_url:
-        return RedisJobStore(settings.redis_url, directory)
-    return FileJobStore(directory)
+        return RedisJobStore(settings.redis_url, directory, stale_after_seconds=stale)
+    return FileJobStore(directory, stale_after_seconds=stale)
+
+
+class _Heartbeats:
+    """One daemon thread per process that beats for every job of this process that is
+    queued or running (a queued job may wait behind another one in the one-thread pool).
+    It dies with the process, so a missing heartbeat means the process is gone."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[tuple[int, str], JobStore] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, store: JobStore, job_id: str) -> None:
+        store.beat(job_id)
+        with self._lock:
+            self._jobs[(id(store), job_id)] = store
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="cockpit-export-heartbeat", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def remove(self, store: JobStore, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop((id(store), job_id), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                jobs = list(self._jobs.items())
+            interval = min(
+                (heartbeat_interval(store.stale_after_seconds) for _, store in jobs), default=5.0
+            )
+            for key, store in jobs:
+                try:
+                    store.beat(key[1])
+                except Exception as error:  # e.g. the job directory is gone: stop beating
+                    log.warning("export job %s: heartbeat failed (%s), dropped", key[1], error)
+                    self.remove(store, key[1])
+            self._wake.wait(interval)
+            self._wake.clear()
+
+
+_HEARTBEATS = _Heartbeats()
+
+
+def _parse_time(value: str) -> float | None:
+    try:
+        return dt.datetime.fromisoformat(value).timestamp() if value else None
+    except ValueError:
+        return None
+
+
+def _expire_if_orphaned(store: JobStore, state: JobState) -> JobState:
+    """An unfinished job whose heartbeat stopped: its process died. Mark it "abgebrochen"
+    (persisted, so every worker answers the same) and remove its partial result."""
+    if state.finished:
+        return state
+    last = store.last_beat(state.id)
+    if last is None:
+        last = _parse_time(state.created_at)
+    if last is None or time.time() - last <= store.stale_after_seconds:
+        return state
+    store.request_cancel(state.id)  # should the process still live, it stops at the next step
+    interrupted = replace(
+        state,
+        status=CANCELLED,
+        current="",
+        finished_at=now_utc(),
+        message=INTERRUPTED_MESSAGE,
+    )
+    store.save(interrupted)
+    _partial_path(store, state.id).unlink(missing_ok=True)
+    log.warning(
+        "export job %s: no heartbeat for %.0f s, marked as interrupted (%d of %d done)",
+        state.id,
+        time.time() - last,
+        state.done,
+        state.total,
+    )
+    return interrupted
+
+
+def _partial_path(store: JobStore, job_id: str) -> Path:
+    return store.directory / f".partial-{_check_id(job_id)}.zip"
 
 
 _EXECUTOR: ThreadPoolExecutor | None = None
@@ -192,7 +328,7 @@ def get_job(store: JobStore, principal: Principal, job_id: str) -> JobState:
         )
     authz.require(principal, Permission.EXPORT_DATA)
     authz.require(principal, Permission.VIEW_CONFIDENTIAL)
-    return state
+    return _expire_if_orphaned(store, state)
 
 
 def cancel_job(store: JobStore, principal: Principal, job_id: str) -> JobState:
@@ -258,6 +394,7 @@ def start_all_reports(
         created_at=now_utc(),
     )
     store.save(job)
+    _HEARTBEATS.add(store, job.id)
     log.info("export job %s: %d reports queued by %s", job.id, len(targets), principal.username)
 
     def work() -> None:
@@ -281,10 +418,9 @@ def _run_reports(
 ) -> None:
     state = replace(job, status=RUNNING)
     store.save(state)
+    store.beat(job.id)
     final = store.directory / f"Steckbriefe_{job.id}.zip"
-    fd, tmp_name = tempfile.mkstemp(dir=store.directory, prefix=".partial-", suffix=".zip")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _partial_path(store, job.id)
     hashes: dict[str, str] = {}
     scope = ""
     try:
@@ -316,6 +452,7 @@ def _run_reports(
                 scope = data.scope_text
                 state = replace(state, done=index + 1)
                 store.save(state)
+                store.beat(job.id)
             manifest = build_record(
                 kind="report",
                 fmt="zip",
@@ -362,6 +499,7 @@ def _run_reports(
             )
         )
     finally:
+        _HEARTBEATS.remove(store, job.id)
         tmp.unlink(missing_ok=True)
 
 

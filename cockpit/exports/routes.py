@@ -10,6 +10,9 @@ Routes (query parameters as in :class:`~cockpit.services.exports.SnapshotParams`
   landscape/portrait, ``dpi`` 96/300 for PNG);
 * ``/export/tabelle/karte.<csv|xlsx>`` and ``/export/ebene/gemeinden.<gpkg|geojson>`` —
   the table / layer behind the overview map (CSV: ``sep`` ``;``/``,``, ``decimal`` ``,``/``.``);
+* ``/export/themencluster/karte.<pdf|png|svg>?cluster=<id>`` and
+  ``/export/tabelle/themencluster.<csv|xlsx>?cluster=<id>`` — map and tables of the
+  Themencluster lens (what the lens shows for the principal);
 * ``/export/steckbrief/<AGS>.pdf`` — Steckbrief of one municipality;
 * ``/export/tabelle/kennzahlen/<AGS>.<csv|xlsx>``, ``/export/tabelle/kenndaten/<AGS>.<…>``,
   ``/export/tabelle/flaechen.<csv|xlsx>``;
@@ -169,12 +172,17 @@ def map_snapshot(fmt: str) -> ResponseReturnValue:
 
 
 def _table_response(
-    principal: Principal, table_list: list[export_service.TableData], fmt: str, kind: str
+    principal: Principal,
+    table_list: list[export_service.TableData],
+    fmt: str,
+    kind: str,
+    title: str | None = None,
 ) -> Response:
     if fmt not in tables.TABLE_FORMATS:
         raise ValidationError(f"format {fmt}", "Tabellen gibt es als CSV oder XLSX.", "fmt")
     first = table_list[0]
-    title = first.title if len(table_list) == 1 else first.title.split(" – ")[-1]
+    if title is None:
+        title = first.title if len(table_list) == 1 else first.title.split(" – ")[-1]
     if fmt == "xlsx":
         payload, record = build.build_tables(principal, table_list, fmt, kind=kind, title=title)
         filename = f"{first.name}.xlsx"
@@ -282,6 +290,53 @@ def area_table(fmt: str) -> ResponseReturnValue:
         district_ags=settings.district_ags,
     )
     return _table_response(principal, [table], fmt, "table")
+
+
+# --------------------------------------------------------------------------- Themencluster
+
+
+def _cluster_id() -> int | None:
+    raw = request.args.get("cluster", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationError(
+            f"bad cluster {raw!r}", "Ungültige Angabe für das Themencluster.", "cluster"
+        )
+    return int(raw)
+
+
+def _page_spec(fmt: str) -> snapshot.PageSpec:
+    if fmt not in snapshot.FORMATS:
+        raise ValidationError(f"format {fmt}", "Karten gibt es als PDF, PNG oder SVG.", "fmt")
+    return snapshot.PageSpec(
+        fmt=fmt,  # type: ignore[arg-type]
+        paper=_choice("paper", snapshot.PAPERS, "A4"),
+        orientation=_choice("orientation", snapshot.ORIENTATIONS, "landscape"),
+        dpi=_choice("dpi", snapshot.DPI_CHOICES, 96, int),
+    )
+
+
+@bp.get("/themencluster/karte.<fmt>")
+def cluster_snapshot(fmt: str) -> ResponseReturnValue:
+    page = _page_spec(fmt)
+    principal = current_principal()
+    payload, record, data = build.build_cluster_snapshot(
+        get_db(), principal, _cluster_id(), page, get_settings()
+    )
+    _audit(principal, record, f"themencluster:{data.overview.cluster_id}")
+    return _download(
+        payload, snapshot.cluster_snapshot_filename(data, page), snapshot.MIME[page.fmt]
+    )
+
+
+@bp.get("/tabelle/themencluster.<fmt>")
+def cluster_tables(fmt: str) -> ResponseReturnValue:
+    principal = current_principal()
+    title, table_list = export_service.get_cluster_tables(
+        get_db(), principal, _cluster_id(), district_ags=get_settings().district_ags
+    )
+    return _table_response(principal, table_list, fmt, "table", title=title)
 
 
 # --------------------------------------------------------------------------- reports

@@ -1,10 +1,13 @@
 """Server-side map snapshots (PNG 96/300 dpi, SVG, PDF in A4/A3, portrait/landscape).
 
-Rendered with matplotlib (Agg, no browser) from :class:`cockpit.services.exports.SnapshotData`
-— geometry in the metric CRS, so the scale bar is true — with the classes and colours of the
-screen map (:func:`layers.palettes.map_classes`). Every municipality is drawn as its own
-artist with ``gid = AGS`` (in SVG: ``<g id="14626110">``), so its fill can be checked.
-The export record (:mod:`cockpit.exports.metadata`) is embedded in the file.
+Rendered with matplotlib (Agg, no browser) from a :class:`MapSheet` — geometry in the
+metric CRS, so the scale bar is true — with the classes and colours of the screen map. A
+sheet is made from the overview's :class:`cockpit.services.exports.SnapshotData`
+(:func:`sheet_of`, classes from :func:`layers.palettes.map_classes`) or from the
+Themencluster lens (:func:`cluster_sheet`, categories from
+:data:`layers.palettes.FOCUS_CATEGORIES`). Every municipality is drawn as its own artist
+with ``gid = AGS`` (in SVG: ``<g id="14626110">``), so its fill can be checked. The export
+record (:mod:`cockpit.exports.metadata`) is embedded in the file.
 """
 
 from __future__ import annotations
@@ -34,7 +37,13 @@ from cockpit.exports.metadata import (
     png_metadata,
     svg_metadata,
 )
-from cockpit.services.exports import LAYER_AREAS, LAYER_DISTRICT, SnapshotData
+from cockpit.services.exports import (
+    LAYER_AREAS,
+    LAYER_DISTRICT,
+    ClusterMapData,
+    SnapshotData,
+    cluster_count_text,
+)
 from layers.cartography import add_north_arrow, add_scale_bar
 from layers.palettes import BORDER_COLOUR, NO_DATA_COLOUR, NO_DATA_LABEL
 
@@ -66,6 +75,11 @@ MAX_GID_FEATURES: Final = 3000  # above: one collection (Germany-wide maps stay 
 RESTRICTED_NOTE: Final = (
     "Werte anderer Gemeinden sind für Ihre Rolle nicht sichtbar und erscheinen grau."
 )
+CLUSTER_RESTRICTED_NOTE: Final = (
+    "Schwerpunkte sind Kenndaten: Sie sehen die Angaben Ihrer eigenen Kommune; "
+    "für den übrigen Landkreis nur die Anzahl."
+)
+LegendEntry = tuple[str, str, str]  # (kind: fill | line | outline, colour, label)
 
 
 @dataclass(frozen=True)
@@ -223,6 +237,96 @@ def subtitle(data: SnapshotData) -> str:
     return " · ".join(p for p in parts if p)
 
 
+@dataclass(frozen=True)
+class MapSheet:
+    """Everything one snapshot page shows, whichever lens it comes from.
+
+    ``frame``: one row per drawn municipality with ``ags``, ``colour`` and the geometry in
+    the metric CRS; ``legend``: entries in drawing order; ``notes``: italic lines under the
+    legend (e.g. what the role may not see); ``district_outline`` / ``areas``: optional
+    layers (``None`` = not drawn).
+    """
+
+    title: str
+    subtitle: str
+    legend_title: str
+    legend: tuple[LegendEntry, ...]
+    notes: tuple[str, ...]
+    frame: Any  # geopandas.GeoDataFrame
+    extent: tuple[float, float, float, float]
+    district_outline: BaseGeometry | None
+    areas: Any  # geopandas.GeoDataFrame | None
+    scope_text: str
+    is_demo: bool
+    sources: tuple[str, ...]
+    data_hash: str
+
+
+def sheet_of(data: SnapshotData) -> MapSheet:
+    """The overview's choropleth as a sheet (classes and colours of the screen map)."""
+    info = data.indicator
+    legend_title = (
+        f"{info.label} in {info.unit}, {data.params.year}"
+        if info.unit
+        else (f"{info.label}, {data.params.year}")
+    )
+    return MapSheet(
+        title=info.label,
+        subtitle=subtitle(data),
+        legend_title=legend_title,
+        legend=tuple(_legend_entries(data)),
+        notes=() if data.full_scope else (RESTRICTED_NOTE,),
+        frame=data.frame,
+        extent=data.extent,
+        district_outline=(data.district_outline if LAYER_DISTRICT in data.params.layers else None),
+        areas=data.areas if LAYER_AREAS in data.params.layers else None,
+        scope_text=data.scope_text,
+        is_demo=data.is_demo,
+        sources=data.sources,
+        data_hash=data.data_hash,
+    )
+
+
+def cluster_sheet(data: ClusterMapData) -> MapSheet:
+    """The Themencluster lens as a sheet: focus categories with the lens's colours.
+
+    Legend counts are the municipalities drawn in each category (what the role sees); the
+    district-wide counts follow as a note, suppressed below the disclosure threshold
+    exactly as on screen.
+    """
+    overview = data.overview
+    legend: list[LegendEntry] = [
+        ("fill", item.colour, f"{item.label}  ({item.count})") for item in data.legend
+    ]
+    if data.district_outline is not None:
+        legend.append(("line", "#000000", "Kreisgrenze"))
+    notes = [
+        f"Im Landkreis: derzeitiger Schwerpunkt in "
+        f"{cluster_count_text(overview.current_count)} Kommunen, zukünftiger Schwerpunkt in "
+        f"{cluster_count_text(overview.future_count)} Kommunen."
+    ]
+    if not overview.complete:
+        notes.append(CLUSTER_RESTRICTED_NOTE)
+    return MapSheet(
+        title=f"Themencluster {overview.cluster_name}",
+        subtitle=(
+            "Kommunen mit derzeitigem Schwerpunkt (Kernkompetenz) oder zukünftigem "
+            "Schwerpunkt (Entwicklungsziel)"
+        ),
+        legend_title=f"Schwerpunkt im Themencluster {overview.cluster_name}",
+        legend=tuple(legend),
+        notes=tuple(notes),
+        frame=data.frame,
+        extent=data.extent,
+        district_outline=data.district_outline,
+        areas=None,
+        scope_text=data.scope_text,
+        is_demo=data.is_demo,
+        sources=data.sources,
+        data_hash=data.data_hash,
+    )
+
+
 def export_line(record: ExportRecord) -> str:
     moment = record.created.astimezone(LOCAL_TZ)
     return f"Exportiert am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr von {record.user}"
@@ -263,18 +367,18 @@ def _wrap(text: str, width_in: float, fontsize: float) -> list[str]:
     return textwrap.wrap(text, chars) or [""]
 
 
-def _draw_header(ax: Axes, data: SnapshotData, page: PageSpec) -> None:
+def _draw_header(ax: Axes, data: MapSheet, page: PageSpec) -> None:
     s = page.scale
     ax.text(
         0,
         0.92,
-        data.indicator.label,
+        data.title,
         fontsize=17 * s,
         fontweight="bold",
         va="top",
         color=TEXT_COLOUR,
     )
-    ax.text(0, 0.32, subtitle(data), fontsize=10 * s, va="top", color=MUTED_COLOUR)
+    ax.text(0, 0.32, data.subtitle, fontsize=10 * s, va="top", color=MUTED_COLOUR)
     if data.is_demo:
         ax.text(
             1,
@@ -310,21 +414,16 @@ def _legend_entries(data: SnapshotData) -> list[tuple[str, str, str]]:
     return entries
 
 
-def _draw_legend(ax: Axes, data: SnapshotData, page: PageSpec, width_in: float) -> None:
+def _draw_legend(ax: Axes, data: MapSheet, page: PageSpec, width_in: float) -> None:
     s = page.scale
-    info = data.indicator
-    title = (
-        f"{info.label} in {info.unit}, {data.params.year}"
-        if info.unit
-        else (f"{info.label}, {data.params.year}")
-    )
+    title = data.legend_title
     y = 1.0
     ax.text(0, y, "Legende", fontsize=11 * s, fontweight="bold", va="top", color=TEXT_COLOUR)
     y -= 0.075 if page.orientation == "landscape" else 0.16
     for line in _wrap(title, width_in, 8.5 * s)[:3]:
         ax.text(0, y, line, fontsize=8.5 * s, va="top", color=TEXT_COLOUR)
         y -= 0.045 if page.orientation == "landscape" else 0.12
-    entries = _legend_entries(data)
+    entries = data.legend
     columns = 1 if page.orientation == "landscape" else 2
     rows = -(-len(entries) // columns)
     step = 0.055 if page.orientation == "landscape" else min(0.6 / max(rows, 1), 0.13)
@@ -369,14 +468,14 @@ def _draw_legend(ax: Axes, data: SnapshotData, page: PageSpec, width_in: float) 
             color=TEXT_COLOUR,
         )
     y -= rows * step + 0.02
-    if not data.full_scope:
-        for line in _wrap(RESTRICTED_NOTE, width_in, 7.5 * s):
+    for note in data.notes:
+        for line in _wrap(note, width_in, 7.5 * s):
             ax.text(0, y, line, fontsize=7.5 * s, va="top", color=MUTED_COLOUR, style="italic")
             y -= 0.035 if page.orientation == "landscape" else 0.09
 
 
 def _draw_footer(
-    ax: Axes, data: SnapshotData, record: ExportRecord, page: PageSpec, width_in: float
+    ax: Axes, data: MapSheet, record: ExportRecord, page: PageSpec, width_in: float
 ) -> None:
     s = page.scale
     size = 7.2 * s
@@ -396,8 +495,10 @@ def _draw_footer(
         y -= step
 
 
-def build_figure(data: SnapshotData, page: PageSpec, record: ExportRecord) -> Figure:
+def build_figure(data: SnapshotData | MapSheet, page: PageSpec, record: ExportRecord) -> Figure:
     """The complete snapshot page as a matplotlib figure (close it after saving)."""
+    if isinstance(data, SnapshotData):
+        data = sheet_of(data)
     width, height = page.size_inches
     figure = Figure(figsize=(width, height), dpi=page.dpi if page.fmt == "png" else 72)
     figure.patch.set_facecolor("white")
@@ -424,7 +525,7 @@ def build_figure(data: SnapshotData, page: PageSpec, record: ExportRecord) -> Fi
         linewidth=border,
         zorder=2,
     )
-    if LAYER_DISTRICT in data.params.layers and data.district_outline is not None:
+    if data.district_outline is not None:
         _draw_polygons(
             ax,
             [data.district_outline],
@@ -434,7 +535,7 @@ def build_figure(data: SnapshotData, page: PageSpec, record: ExportRecord) -> Fi
             linewidth=1.1,
             zorder=4,
         )
-    if LAYER_AREAS in data.params.layers and data.areas is not None and len(data.areas):
+    if data.areas is not None and len(data.areas):
         colours = [AREA_COLOURS.get(str(k), "#666666") for k in data.areas["kind"]]
         _draw_polygons(
             ax,
@@ -458,7 +559,7 @@ def build_figure(data: SnapshotData, page: PageSpec, record: ExportRecord) -> Fi
     return figure
 
 
-def render_snapshot(data: SnapshotData, page: PageSpec, record: ExportRecord) -> bytes:
+def render_snapshot(data: SnapshotData | MapSheet, page: PageSpec, record: ExportRecord) -> bytes:
     """Render the snapshot as PDF, PNG or SVG bytes with the export record embedded."""
     if page.fmt not in FORMATS:
         raise ValueError(f"unknown format {page.fmt!r}")
@@ -479,5 +580,14 @@ def snapshot_filename(data: SnapshotData, page: PageSpec) -> str:
     suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
     return (
         f"Karte_{key}_{data.params.year}_{page.paper}_"
+        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
+    )
+
+
+def cluster_snapshot_filename(data: ClusterMapData, page: PageSpec) -> str:
+    key = "".join(c if c.isalnum() or c in "-_" else "_" for c in data.overview.cluster_name)
+    suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
+    return (
+        f"Themencluster_{key}_{page.paper}_"
         f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
     )

@@ -33,12 +33,20 @@ from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
 from cockpit.domain.roles import Permission, Principal
-from cockpit.domain.vocab import AreaKind, AreaStatus
+from cockpit.domain.vocab import AreaKind, AreaStatus, FocusKind
 from cockpit.models import Municipality
 from cockpit.services import areas, audit, authz, kenndaten, maps, profile
 from layers.classify import METHODS, Method
 from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, transform_geometry, web_to_metric
-from layers.palettes import DEFAULT_PALETTE, PALETTES, MapClasses, map_classes
+from layers.palettes import (
+    DEFAULT_PALETTE,
+    FOCUS_CATEGORIES,
+    FOCUS_CURRENT,
+    FOCUS_FUTURE,
+    PALETTES,
+    MapClasses,
+    map_classes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1029,6 +1037,240 @@ def get_area_table(
         is_demo=any(a.is_demo for a in result.items),
         params={k: _jsonable(v) for k, v in filters_dict.items()},
     )
+
+
+# --------------------------------------------------------------------------- Themencluster
+
+CLUSTER_SOURCE: Final = "Kenndaten der Kommunen"
+_UMLAUTS: Final = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+)
+
+
+def cluster_count_text(count: int | None) -> str:
+    """A municipality count of the lens; suppressed small counts read "weniger als 5"."""
+    return f"weniger als {authz.MIN_AGGREGATE_GROUP}" if count is None else str(count)
+
+
+def cluster_focus_codes(overview: kenndaten.ClusterOverview) -> dict[str, int]:
+    """Focus category per AGS (see :data:`layers.palettes.FOCUS_CATEGORIES`); the screen map
+    and the snapshot both colour by this, so they agree per municipality."""
+    codes: dict[str, int] = {}
+    for entry in overview.entries:
+        bit = FOCUS_CURRENT if entry.focus == FocusKind.CURRENT.value else FOCUS_FUTURE
+        codes[entry.ags] = codes.get(entry.ags, 0) | bit
+    return codes
+
+
+def _ascii_name(text: str) -> str:
+    clean = "".join(c if c.isalnum() else "_" for c in text.translate(_UMLAUTS))
+    return re.sub(r"_+", "_", clean).strip("_").lower().encode("ascii", "ignore").decode()
+
+
+@dataclass(frozen=True)
+class ClusterLegendItem:
+    code: int
+    label: str
+    colour: str
+    count: int  # municipalities drawn in this category (what the principal sees)
+
+
+@dataclass(frozen=True)
+class ClusterMapData:
+    """Authorized content of the Themencluster map snapshot.
+
+    ``frame``: one row per municipality (``ags``, ``name``, ``code``, ``label``, ``colour``,
+    geometry in ``metric_crs``); only municipalities whose Kenndaten the principal may see
+    can have a focus, all others are category 0 — as on the screen map.
+    """
+
+    overview: kenndaten.ClusterOverview
+    frame: gpd.GeoDataFrame
+    legend: tuple[ClusterLegendItem, ...]
+    extent: tuple[float, float, float, float]  # metric CRS
+    district_outline: BaseGeometry | None
+    district_name: str
+    scope_text: str
+    is_demo: bool
+    sources: tuple[str, ...]
+    data_hash: str
+    metric_crs: str
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"lens": "themencluster", "cluster": self.overview.cluster_id}
+
+
+def _cluster_overview(
+    session: Session, principal: Principal, cluster_id: int | None
+) -> kenndaten.ClusterOverview:
+    """The lens's data (scoped by :func:`kenndaten.cluster_overview`); unknown id = 404."""
+    overview = kenndaten.cluster_overview(session, principal, cluster_id)
+    if overview.cluster_id is None:
+        raise NotFoundError("no theme clusters", "Es sind noch keine Themencluster angelegt.")
+    if cluster_id is not None and overview.cluster_id != cluster_id:
+        raise NotFoundError(
+            f"unknown theme cluster {cluster_id}", "Das Themencluster wurde nicht gefunden."
+        )
+    return overview
+
+
+def _cluster_hash(overview: kenndaten.ClusterOverview, geometry_digest: str = "") -> str:
+    return hash_payload(
+        {
+            "cluster": overview.cluster_id,
+            "entries": [
+                [e.ags, e.focus, e.description, {k: list(v) for k, v in e.actors.items()}]
+                for e in overview.entries
+            ],
+            "counts": [[c.cluster_id, c.current, c.future] for c in overview.counts],
+            "geometry": geometry_digest,
+        }
+    )
+
+
+def get_cluster_map_data(
+    session: Session,
+    principal: Principal,
+    cluster_id: int | None,
+    *,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+) -> ClusterMapData:
+    """The Themencluster map as the principal sees it (needs ``EXPORT_DATA``).
+
+    Entries come from :func:`kenndaten.cluster_overview` (a Kommune user's foreign
+    municipalities have no visible focus; counts below :data:`authz.MIN_AGGREGATE_GROUP`
+    are suppressed for them). Raises :class:`NotFoundError` for an unknown cluster.
+    """
+    _require_export(principal)
+    overview = _cluster_overview(session, principal, cluster_id)
+    codes = cluster_focus_codes(overview)
+    categories = {code: (label, colour) for code, label, colour in FOCUS_CATEGORIES}
+    rows = [
+        (ags, name, geometry)
+        for ags, name, geometry in session.execute(
+            select(Municipality.ags, Municipality.name, Municipality.boundary).order_by(
+                Municipality.ags
+            )
+        )
+        if geometry is not None
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "ags": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "code": [codes.get(r[0], 0) for r in rows],
+            "label": [categories[codes.get(r[0], 0)][0] for r in rows],
+            "colour": [categories[codes.get(r[0], 0)][1] for r in rows],
+        },
+        geometry=[r[2] for r in rows],
+        crs=metric_crs,
+    )
+    legend = tuple(
+        ClusterLegendItem(code, label, colour, int((frame["code"] == code).sum()))
+        for code, label, colour in FOCUS_CATEGORIES
+    )
+    geometries = list(frame.geometry)
+    outline = shapely.coverage_union_all(geometries) if geometries else None
+    district_name = _district_name(session, principal, district_ags)
+    digest = _geometry_digest((str(a), g) for a, g in zip(frame["ags"], geometries, strict=True))
+    data_hash = _cluster_hash(overview, digest)
+    log.info(
+        "cluster map data: user=%s cluster=%s entries=%d hash=%s",
+        principal.username,
+        overview.cluster_id,
+        len(overview.entries),
+        data_hash[:12],
+    )
+    return ClusterMapData(
+        overview=overview,
+        frame=frame,
+        legend=legend,
+        extent=cast(tuple[float, float, float, float], tuple(float(v) for v in frame.total_bounds)),
+        district_outline=outline,
+        district_name=district_name,
+        scope_text=_scope_text(session, principal, district_name),
+        is_demo=overview.any_demo or any(e.is_demo for e in overview.entries),
+        sources=(BOUNDARY_ATTRIBUTION, CLUSTER_SOURCE),
+        data_hash=data_hash,
+        metric_crs=metric_crs,
+    )
+
+
+def get_cluster_tables(
+    session: Session,
+    principal: Principal,
+    cluster_id: int | None,
+    *,
+    district_ags: str = "",
+) -> tuple[str, list[TableData]]:
+    """The two tables of the Themencluster lens, exactly as shown (needs ``EXPORT_DATA``):
+    the visible municipalities with a focus in the cluster, and the municipalities per
+    cluster (suppressed small counts as "weniger als 5" for roles without district access).
+    Returns ``(title, tables)``; the title names the cluster.
+    """
+    _require_export(principal)
+    overview = _cluster_overview(session, principal, cluster_id)
+    district_name = _district_name(session, principal, district_ags)
+    scope = _scope_text(session, principal, district_name)
+    is_demo = overview.any_demo or any(e.is_demo for e in overview.entries)
+    params = {"lens": "themencluster", "cluster": overview.cluster_id}
+    entry_columns = (
+        Column("ags", "Gemeindeschlüssel (AGS)"),
+        Column("name", "Kommune"),
+        Column("focus", "Schwerpunkt"),
+        Column("description", "Beschreibung"),
+        Column("actors", "Akteure"),
+        Column("is_demo", "Demo-Daten", "bool"),
+    )
+    entry_rows = [
+        (
+            e.ags,
+            e.name,
+            e.focus_label,
+            e.description,
+            "; ".join(f"{kind}: {', '.join(names)}" for kind, names in e.actors.items()),
+            e.is_demo,
+        )
+        for e in overview.entries
+    ]
+    count_columns = (
+        Column("cluster", "Themencluster"),
+        Column("current", "derzeitiger Schwerpunkt (Anzahl Kommunen)", "int"),
+        Column("future", "zukünftiger Schwerpunkt (Anzahl Kommunen)", "int"),
+    )
+    count_rows = [
+        (
+            c.name,
+            c.current if c.current is not None else cluster_count_text(None),
+            c.future if c.future is not None else cluster_count_text(None),
+        )
+        for c in overview.counts
+    ]
+    sources = (BOUNDARY_ATTRIBUTION, CLUSTER_SOURCE)
+    return f"Themencluster {overview.cluster_name}", [
+        _table(
+            f"themencluster_{_ascii_name(overview.cluster_name)}",
+            "Kommunen mit Schwerpunkt",
+            entry_columns,
+            entry_rows,
+            sources=sources,
+            scope_text=scope,
+            is_demo=is_demo,
+            params=params,
+        ),
+        _table(
+            "themencluster_anzahl",
+            "Anzahl je Themencluster",
+            count_columns,
+            count_rows,
+            sources=sources,
+            scope_text=scope,
+            is_demo=is_demo,
+            params=params,
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------- audit

@@ -1020,7 +1020,8 @@ class ClusterOverview:
     """The Themencluster lens: who has a cluster as current or future focus.
 
     ``entries`` holds only municipalities the principal may see Kenndaten of; the counts
-    are district-wide aggregates. ``complete`` says whether ``entries`` is the full list.
+    are district-wide aggregates. ``complete`` says whether ``entries`` is the full list;
+    ``any_demo`` whether any counted record is demo data (so aggregates get the demo note).
     """
 
     cluster_id: int | None
@@ -1030,6 +1031,7 @@ class ClusterOverview:
     future_count: int | None
     counts: tuple[ClusterCount, ...]
     complete: bool
+    any_demo: bool = False
 
 
 def cluster_overview(
@@ -1045,10 +1047,17 @@ def cluster_overview(
         select(ThemeCluster).order_by(ThemeCluster.sort_order, ThemeCluster.name)
     ).all()
     counts_raw: dict[tuple[int, FocusKind], set[int]] = {}
-    for cid, mid, focus in session.execute(
-        select(ClusterFocus.cluster_id, ClusterFocus.municipality_id, ClusterFocus.focus)
+    any_demo = False
+    for cid, mid, focus, is_demo in session.execute(
+        select(
+            ClusterFocus.cluster_id,
+            ClusterFocus.municipality_id,
+            ClusterFocus.focus,
+            ClusterFocus.is_demo,
+        )
     ):
         counts_raw.setdefault((cid, focus), set()).add(mid)
+        any_demo = any_demo or bool(is_demo)
 
     def count(cid: int, focus: FocusKind) -> int | None:
         # Counts of a confidential field single out municipalities when small: principals
@@ -1064,7 +1073,7 @@ def cluster_overview(
     )
     selected = next((c for c in clusters if c.id == cluster_id), clusters[0] if clusters else None)
     if selected is None:
-        return ClusterOverview(None, "", (), 0, 0, counts, scope.all_municipalities)
+        return ClusterOverview(None, "", (), 0, 0, counts, scope.all_municipalities, any_demo)
     stmt = (
         select(ClusterFocus, Municipality)
         .join(Municipality, Municipality.id == ClusterFocus.municipality_id)
@@ -1100,4 +1109,5 @@ def cluster_overview(
         future_count=selected_count.future,
         counts=counts,
         complete=scope.all_municipalities,
+        any_demo=any_demo,
     )

@@ -9,7 +9,7 @@ client-side callback.
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from dash import Dash, Input, Output, html
 from dash.development.base_component import Component
@@ -89,6 +89,45 @@ def _link(label: str, href: str) -> Any:
     return html.A(label, href=href, download="", className="export-link")
 
 
+def _group(links: list[Any], group_id: str, label: str) -> html.Div:
+    children: list[Any] = [html.Span("Herunterladen: ", className="export-label")]
+    for i, link in enumerate(links):
+        if i:
+            children.append(html.Span(" · ", **{"aria-hidden": "true"}))
+        children.append(link)
+    return html.Div(
+        children, className="export-links", id=group_id, role="group", **{"aria-label": label}
+    )
+
+
+CLUSTER_MAP_LINKS: Final = (
+    ("Karte PDF (A4)", "pdf", {"paper": "A4"}),
+    ("PDF (A3)", "pdf", {"paper": "A3"}),
+    ("PNG", "png", {"dpi": "96"}),
+    ("PNG 300 dpi", "png", {"dpi": "300"}),
+    ("SVG", "svg", {}),
+)
+
+
+def cluster_map_downloads(cluster_id: int) -> html.Div:
+    """Snapshot links of the Themencluster map (the selected cluster)."""
+    links = []
+    for label, fmt, params in CLUSTER_MAP_LINKS:
+        query = urlencode({"cluster": cluster_id, **params})
+        links.append(_link(label, f"/export/themencluster/karte.{fmt}?{query}"))
+    return _group(links, ids.CLUSTER_MAP_DOWNLOADS, "Karte herunterladen")
+
+
+def cluster_table_downloads(cluster_id: int) -> html.Div:
+    """Table links of the Themencluster lens (entries and counts per cluster)."""
+    query = urlencode({"cluster": cluster_id})
+    links = [
+        _link("Tabellen XLSX", f"/export/tabelle/themencluster.xlsx?{query}"),
+        _link("CSV", f"/export/tabelle/themencluster.csv?{query}"),
+    ]
+    return _group(links, ids.CLUSTER_TABLE_DOWNLOADS, "Tabellen herunterladen")
+
+
 def kommune_downloads(ags: str, full_access: bool) -> Component:
     """Steckbrief and tables of one municipality (Kenndaten only with confidential access)."""
     code = quote(ags)
@@ -100,15 +139,4 @@ def kommune_downloads(ags: str, full_access: bool) -> Component:
     if full_access:
         links.append(_link("Kenndaten XLSX", f"/export/tabelle/kenndaten/{code}.xlsx"))
         links.append(_link("Flächen XLSX", f"/export/tabelle/flaechen.xlsx?municipalities={code}"))
-    children: list[Any] = [html.Span("Herunterladen: ", className="export-label")]
-    for i, link in enumerate(links):
-        if i:
-            children.append(html.Span(" · ", **{"aria-hidden": "true"}))
-        children.append(link)
-    return html.Div(
-        children,
-        className="export-links",
-        id="kd-downloads",
-        role="group",
-        **{"aria-label": "Steckbrief und Tabellen herunterladen"},
-    )
+    return _group(links, "kd-downloads", "Steckbrief und Tabellen herunterladen")

@@ -1,7 +1,9 @@
 """Themencluster lens ``/themencluster``: which municipalities focus on a theme cluster.
 
 Cluster focus is Kenndaten: district roles see every municipality; Kommune users see only
-their own municipality's focus plus the district-wide counts per cluster.
+their own municipality's focus plus the district-wide counts per cluster. Map and tables
+have download links (``/export/themencluster/…``, ``/export/tabelle/themencluster.…``)
+that export exactly this view for the principal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dash.development.base_component import Component
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
+from cockpit.dashboard.components import export_links
 from cockpit.dashboard.formatting import PLOTLY_SEPARATORS
 from cockpit.dashboard.presenters.kommune import (
     BOUNDARY_ATTRIBUTION,
@@ -27,23 +30,21 @@ from cockpit.dashboard.presenters.kommune import (
     source_note,
 )
 from cockpit.domain.errors import CockpitError
-from cockpit.domain.roles import Principal
+from cockpit.domain.roles import Permission, Principal
 from cockpit.services import authz, kenndaten, maps
+from cockpit.services.exports import cluster_count_text, cluster_focus_codes
 from cockpit.web import get_db
+from layers.palettes import FOCUS_CATEGORIES
 
 log = logging.getLogger(__name__)
 
 PATH = re.compile(r"^/themencluster$")
 TITLE = "Themencluster"
 NAV_ORDER = 20
+MAP_DOWNLOADS = f"{ids.CLUSTER_MAP_DOWNLOADS}-slot"  # wraps the links (which carry the id)
 
-# z codes of the map: nothing visible, current, future, both
-CATEGORIES = (
-    (0, "kein Schwerpunkt (oder nicht sichtbar)", "#eef0f3"),
-    (1, "derzeitiger Schwerpunkt", "#1f5fa8"),
-    (2, "zukünftiger Schwerpunkt", "#e08a00"),
-    (3, "derzeitig und zukünftig", "#5b2a86"),
-)
+# z codes of the map: nothing visible, current, future, both (shared with the snapshot)
+CATEGORIES = FOCUS_CATEGORIES
 
 
 def _geometry(principal: Principal) -> tuple[str | dict[str, Any], list[tuple[str, str]]]:
@@ -65,9 +66,7 @@ def cluster_map_figure(
     municipalities: list[tuple[str, str]],
 ) -> go.Figure:
     """Choropleth of the district: focus category per municipality (no tiles)."""
-    codes: dict[str, int] = {}
-    for entry in overview.entries:
-        codes[entry.ags] = codes.get(entry.ags, 0) | (1 if entry.focus == "current" else 2)
+    codes = cluster_focus_codes(overview)
     labels = {code: label for code, label, _ in CATEGORIES}
     colourscale = []
     for code, _label, colour in CATEGORIES:
@@ -107,12 +106,21 @@ def legend() -> html.Div:
     )
 
 
-def count_text(count: int | None) -> str:
-    """A municipality count; suppressed small counts read "weniger als 5"."""
-    return f"weniger als {authz.MIN_AGGREGATE_GROUP}" if count is None else str(count)
+count_text = cluster_count_text
 
 
-def details(overview: kenndaten.ClusterOverview) -> list[Any]:
+def may_export(principal: Principal) -> bool:
+    return not authz.scope_for(principal, Permission.EXPORT_DATA).is_empty
+
+
+def map_downloads(overview: kenndaten.ClusterOverview, principal: Principal) -> list[Any]:
+    """Snapshot links of the selected cluster (none for roles without export permission)."""
+    if overview.cluster_id is None or not may_export(principal):
+        return []
+    return [export_links.cluster_map_downloads(overview.cluster_id)]
+
+
+def details(overview: kenndaten.ClusterOverview, principal: Principal | None = None) -> list[Any]:
     """Counts, entries table (with actors) and the visibility note."""
     children: list[Any] = [
         html.H2(f"Themencluster {overview.cluster_name}", id="cl-heading-details"),
@@ -148,6 +156,8 @@ def details(overview: kenndaten.ClusterOverview) -> list[Any]:
             rows or [["keine sichtbaren Einträge", "", "", "", ""]],
         )
     )
+    if principal is not None and overview.cluster_id is not None and may_export(principal):
+        children.append(export_links.cluster_table_downloads(overview.cluster_id))
     return children
 
 
@@ -201,11 +211,12 @@ def layout(principal: Principal, **_params: str) -> Component:
                             ),
                             legend(),
                             source_note([BOUNDARY_ATTRIBUTION, "Kenndaten der Kommunen"], None),
+                            html.Div(map_downloads(overview, principal), id=MAP_DOWNLOADS),
                         ]
                     ),
                     html.Div(
                         [
-                            html.Div(details(overview), id=ids.CLUSTER_DETAILS),
+                            html.Div(details(overview, principal), id=ids.CLUSTER_DETAILS),
                             html.Div(counts_table(overview), id=ids.CLUSTER_COUNTS),
                         ]
                     ),
@@ -221,10 +232,11 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(
         Output(ids.CLUSTER_MAP, "figure"),
         Output(ids.CLUSTER_DETAILS, "children"),
+        Output(MAP_DOWNLOADS, "children"),
         Input(ids.CLUSTER_SELECT, "value"),
         prevent_initial_call=True,
     )
-    def _select(cluster_id: Any) -> tuple[Any, Any]:
+    def _select(cluster_id: Any) -> tuple[Any, Any, Any]:
         try:
             principal = current_principal()
             overview = kenndaten.cluster_overview(
@@ -233,10 +245,16 @@ def register_callbacks(app: Dash) -> None:
             geojson, municipalities = _geometry(principal)
         except (CockpitError, ValueError, TypeError) as exc:
             log.warning("themencluster selection refused: %s", exc)
-            return no_update, html.P(
-                getattr(exc, "user_message", "Ungültige Auswahl."), role="alert"
+            return (
+                no_update,
+                html.P(getattr(exc, "user_message", "Ungültige Auswahl."), role="alert"),
+                no_update,
             )
-        return cluster_map_figure(overview, geojson, municipalities), details(overview)
+        return (
+            cluster_map_figure(overview, geojson, municipalities),
+            details(overview, principal),
+            map_downloads(overview, principal),
+        )
 
 
 __all__ = ["GRAPH_CONFIG", "layout", "register_callbacks"]

@@ -41,8 +41,14 @@
 
   function poll() {
     fetch(jobUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json(); })
-      .then(show)
+      .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
+      .then(function (result) {
+        if (result.ok) { show(result.body); return; }
+        clearInterval(timer);
+        cancelButton.hidden = true;
+        startButton.disabled = false;
+        status.textContent = result.body.message || "Der Status konnte nicht abgefragt werden.";
+      })
       .catch(function () { status.textContent = "Der Status konnte nicht abgefragt werden."; });
   }
 
