@@ -20,7 +20,7 @@ from dash.development.base_component import Component
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
 from cockpit.dashboard.components import export_links
-from cockpit.dashboard.formatting import PLOTLY_SEPARATORS
+from cockpit.dashboard.presenters.figures import new_figure
 from cockpit.dashboard.presenters.kommune import (
     BOUNDARY_ATTRIBUTION,
     GRAPH_CONFIG,
@@ -72,7 +72,7 @@ def cluster_map_figure(
     for code, _label, colour in CATEGORIES:
         colourscale += [[code / 3 - (0 if code == 0 else 0.0001), colour], [code / 3, colour]]
     colourscale[0][0] = 0.0
-    fig = go.Figure(
+    fig = new_figure(
         go.Choroplethmap(
             geojson=geojson,
             featureidkey="properties.ags",
@@ -91,7 +91,6 @@ def cluster_map_figure(
         map={"style": "white-bg", "center": {"lon": 14.8, "lat": 51.18}, "zoom": 8.2},
         height=460,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        separators=PLOTLY_SEPARATORS,
     )
     return fig
 
