@@ -50,12 +50,32 @@ python_env() {
   fi
 }
 
+# npm packages (package-lock.json): plotly.js + esbuild for the trimmed Plotly bundle the
+# browser loads (assets/vendor, not in git), axe-core for the accessibility tests.
+frontend() {
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$mode" = "test" ]; then
+      apt_install nodejs npm
+    else
+      log "npm not found: the cockpit runs with Dash's full (slower) Plotly bundle"
+      return 0
+    fi
+  fi
+  local stamp=node_modules/.installed bundle=assets/vendor/plotly-cockpit.min.js
+  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+    log "Installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+  if [ ! -f "$bundle" ] || [ "$stamp" -nt "$bundle" ] || [ scripts/plotly/entry.js -nt "$bundle" ]; then
+    log "Building the trimmed Plotly bundle ($bundle)"
+    npm run --silent build:plotly
+  fi
+}
+
 python_env
+frontend
 if [ "$mode" = "test" ]; then
   apt_install postgresql-15-postgis-3 chromium gdal-bin poppler-utils nginx cgi-mapserver
   ensure_services
-  if [ ! -f node_modules/axe-core/axe.min.js ]; then
-    log "Installing npm test tools (axe-core)"
-    npm ci --no-audit --no-fund
-  fi
 fi

@@ -6,10 +6,15 @@ process (tests), so nothing is registered globally: no ``use_pages``, no ``dash.
 
 from __future__ import annotations
 
+import logging
+
 from dash import Dash
 from flask import Flask
 
 from cockpit.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+TRIMMED_PLOTLY = "assets/vendor/plotly-cockpit.min.js"  # scripts/plotly/build.mjs
 
 
 def init_app(server: Flask) -> Dash:
@@ -27,11 +32,17 @@ def init_app(server: Flask) -> Dash:
         serve_locally=True,
         compress=False,
         # Async chunks load when a page needs them (eager loading parsed ~10 MB of JS, MathJax
-        # and DataTable included, before the first callback). Plotly itself is preloaded by
-        # the page head (shell.INDEX_STRING) so the map does not wait for its download.
+        # and DataTable included, before the first callback).
         eager_loading=False,
     )
-    dash_app.index_string = shell.INDEX_STRING  # lang="de", one footer landmark only
+    # The trimmed Plotly bundle in assets/ defines window.Plotly, so Dash's graph component
+    # never loads its full bundle. Without it (no Node.js at set-up) the full one is used.
+    trimmed_plotly = (PROJECT_ROOT / TRIMMED_PLOTLY).exists()
+    if not trimmed_plotly:
+        log.warning(
+            "%s missing (scripts/setup.sh builds it): using the full Plotly", TRIMMED_PLOTLY
+        )
+    dash_app.index_string = shell.index_string(preload_full_plotly=not trimmed_plotly)
     server.extensions["dash_app"] = dash_app
     pages = shell.discover_pages()
     dash_app.layout = shell.layout

@@ -40,19 +40,19 @@ NOT_FOUND_TITLE = "Seite nicht gefunden"
 DENIED_TITLE = "Keine Berechtigung"
 ERROR_TITLE = "Fehler"
 
-# Where Dash's graph component loads Plotly from when serving locally (not fingerprinted).
-# The page head preloads it: the download runs while the renderer fetches layout and page.
-PLOTLY_JS_URL: Final = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+# Where Dash's graph component loads the full Plotly from when serving locally. Only used when
+# the trimmed bundle (assets/vendor, built by scripts/setup.sh) is missing; the page head then
+# preloads it so the download runs while the renderer fetches layout and page.
+FULL_PLOTLY_JS_URL: Final = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 # Dash's default page template without a language and with its scripts in a <footer> (a
 # second "contentinfo" landmark): German document, scripts in a plain <div>.
-INDEX_STRING = """<!DOCTYPE html>
+_INDEX_TEMPLATE = """<!DOCTYPE html>
 <html lang="de">
     <head>
         {%metas%}
         <title>{%title%}</title>
         {%favicon%}
-        {%css%}
-        <link rel="preload" as="script" href="PLOTLY_JS_URL">
+        {%css%}PRELOAD
     </head>
     <body>
         {%app_entry%}
@@ -62,7 +62,18 @@ INDEX_STRING = """<!DOCTYPE html>
             {%renderer%}
         </div>
     </body>
-</html>""".replace("PLOTLY_JS_URL", PLOTLY_JS_URL)
+</html>"""
+
+
+def index_string(*, preload_full_plotly: bool) -> str:
+    """The page template; with ``preload_full_plotly`` it preloads Dash's full Plotly."""
+    preload = (
+        f'\n        <link rel="preload" as="script" href="{FULL_PLOTLY_JS_URL}">'
+        if preload_full_plotly
+        else ""
+    )
+    return _INDEX_TEMPLATE.replace("PRELOAD", preload)
+
 
 _LITERAL_PATH = re.compile(r"^\^?(/[A-Za-z0-9_\-/]*)\$?$")
 

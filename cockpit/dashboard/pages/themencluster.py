@@ -20,6 +20,8 @@ from dash.development.base_component import Component
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
 from cockpit.dashboard.components import export_links
+from cockpit.dashboard.geo import geojson_url
+from cockpit.dashboard.presenters.choropleth import map_viewport
 from cockpit.dashboard.presenters.figures import new_figure
 from cockpit.dashboard.presenters.kommune import (
     BOUNDARY_ATTRIBUTION,
@@ -43,35 +45,37 @@ TITLE = "Themencluster"
 NAV_ORDER = 20
 MAP_DOWNLOADS = f"{ids.CLUSTER_MAP_DOWNLOADS}-slot"  # wraps the links (which carry the id)
 
+MAP_WIDTH, MAP_HEIGHT = 540, 460  # px of the map box on a 1366-px screen (cl-layout)
 # z codes of the map: nothing visible, current, future, both (shared with the snapshot)
 CATEGORIES = FOCUS_CATEGORIES
 
 
-def _geometry(principal: Principal) -> tuple[str | dict[str, Any], list[tuple[str, str]]]:
-    """GeoJSON (URL of the cached route, else inline) and the (AGS, name) list."""
+Bounds = tuple[float, float, float, float]
+
+
+def _geometry(principal: Principal) -> tuple[str, list[tuple[str, str]], Bounds | None]:
+    """URL of the cached GeoJSON route, the (AGS, name) list and the lon/lat bounds."""
     geometry = maps.get_display_geometry(get_db(), principal)
     features = json.loads(geometry.geojson)["features"]
     municipalities = [(f["properties"]["ags"], f["properties"]["name"]) for f in features]
-    try:
-        from cockpit.dashboard.geo import geojson_url
-
-        return geojson_url(geometry.version), municipalities
-    except ImportError:  # route not available: send the geometry inline
-        return json.loads(geometry.geojson), municipalities
+    return geojson_url(geometry.version), municipalities, geometry.bounds
 
 
 def cluster_map_figure(
     overview: kenndaten.ClusterOverview,
     geojson: str | dict[str, Any],
     municipalities: list[tuple[str, str]],
+    bounds: Bounds | None = None,
 ) -> go.Figure:
-    """Choropleth of the district: focus category per municipality (no tiles)."""
+    """Choropleth of the district: focus category per municipality (no tiles), fitted to
+    ``bounds`` (lon/lat) in the page's map box."""
     codes = cluster_focus_codes(overview)
     labels = {code: label for code, label, _ in CATEGORIES}
     colourscale = []
     for code, _label, colour in CATEGORIES:
         colourscale += [[code / 3 - (0 if code == 0 else 0.0001), colour], [code / 3, colour]]
     colourscale[0][0] = 0.0
+    center, zoom = map_viewport(bounds, width_px=MAP_WIDTH, height_px=MAP_HEIGHT)
     fig = new_figure(
         go.Choroplethmap(
             geojson=geojson,
@@ -88,8 +92,8 @@ def cluster_map_figure(
         )
     )
     fig.update_layout(
-        map={"style": "white-bg", "center": {"lon": 14.8, "lat": 51.18}, "zoom": 8.2},
-        height=460,
+        map={"style": "white-bg", "center": center, "zoom": zoom},
+        height=MAP_HEIGHT,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
     )
     return fig
@@ -176,7 +180,7 @@ def layout(principal: Principal, **_params: str) -> Component:
             [html.H1("Themencluster"), html.P("Es sind noch keine Themencluster angelegt.")],
             className="kd-page",
         )
-    geojson, municipalities = _geometry(principal)
+    geojson, municipalities, bounds = _geometry(principal)
     options = [{"label": c.name, "value": c.cluster_id} for c in overview.counts]
     return html.Div(
         [
@@ -204,7 +208,7 @@ def layout(principal: Principal, **_params: str) -> Component:
                     html.Div(
                         [
                             figure_block(
-                                cluster_map_figure(overview, geojson, municipalities),
+                                cluster_map_figure(overview, geojson, municipalities, bounds),
                                 "Karte der Kommunen nach Schwerpunkt im gewählten Themencluster",
                                 graph_id=ids.CLUSTER_MAP,
                             ),
@@ -241,7 +245,7 @@ def register_callbacks(app: Dash) -> None:
             overview = kenndaten.cluster_overview(
                 get_db(), principal, int(cluster_id) if cluster_id is not None else None
             )
-            geojson, municipalities = _geometry(principal)
+            geojson, municipalities, bounds = _geometry(principal)
         except (CockpitError, ValueError, TypeError) as exc:
             log.warning("themencluster selection refused: %s", exc)
             return (
@@ -250,7 +254,7 @@ def register_callbacks(app: Dash) -> None:
                 no_update,
             )
         return (
-            cluster_map_figure(overview, geojson, municipalities),
+            cluster_map_figure(overview, geojson, municipalities, bounds),
             details(overview, principal),
             map_downloads(overview, principal),
         )
