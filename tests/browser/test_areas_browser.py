@@ -7,44 +7,52 @@ in headless Chromium without GPU).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
 from sqlalchemy import select
 
 from cockpit import create_app
-from cockpit.db import make_engine, make_session_factory
 from cockpit.models import AreaPotential, AreaProposal, Municipality
-from cockpit.services.demo import DEMO_USERS
 from cockpit.settings import Settings
-from tests.browser_support import login, screenshot_path, serve
-
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from layers.crs import DEFAULT_METRIC_CRS
+from tests.areas_support import (
+    GOERLITZ,
+    accept_proposal,
+    areas_summary,
+    choose,
+    download_export,
+    finish_survey,
+    free_square,
+    municipality_geometries,
+    ogrinfo_summary,
+    open_areas,
+    open_tab,
+    propose_new_area,
+    search_areas,
+    select_area,
+    survey_confirm_two_change_one,
+    wait_column,
+    wait_summary_change,
+    write_geojson,
+)
+from tests.browser_support import (
+    demo_password,
+    horizontal_overflow,
+    login,
+    query_db,
+    serve,
+    shot,
+    user_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-GOERLITZ = "14626110"
-
-
-def _password(username: str) -> str:
-    return next(spec.password for spec in DEMO_USERS if spec.username == username)
-
-
-def _shot(page: Any, name: str) -> Path:
-    """Viewport screenshot via CDP (see module docstring)."""
-    session = page.context.new_cdp_session(page)
-    data = session.send("Page.captureScreenshot", {"format": "png"})["data"]
-    session.detach()
-    path = screenshot_path(name)
-    path.write_bytes(base64.b64decode(data))
-    return path
 
 
 @pytest.fixture
@@ -53,77 +61,27 @@ def live(demo_settings: Settings) -> Iterator[str]:
         yield base_url
 
 
-def _query(settings: Settings, statement: Any) -> list[Any]:
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            return list(session.execute(statement).all())
-    finally:
-        engine.dispose()
-
-
-def _summary(page: Any) -> str:
-    return str(page.evaluate("() => document.querySelector('#areas-summary').innerText"))
-
-
-def _wait_summary_change(page: Any, before: str) -> str:
-    page.wait_for_function(
-        "b => { const e = document.querySelector('#areas-summary'); return e && e.innerText && "
-        "e.innerText !== b; }",
-        arg=before,
-    )
-    return _summary(page)
-
-
-def _wait_column(page: Any, column: int, value: str) -> list[str]:
-    """Wait until every table row shows ``value`` in ``column`` (1-based); return the cells."""
-    page.wait_for_function(
-        "([c, v]) => { const cells = Array.from(document.querySelectorAll("
-        "`.fl-table tbody tr td:nth-child(${c})`)); "
-        "return cells.length > 0 && cells.every(td => td.innerText.trim() === v); }",
-        arg=[column, value],
-    )
-    return [
-        str(t).strip()
-        for t in page.locator(f".fl-table tbody tr td:nth-child({column})").all_inner_texts()
-    ]
-
-
-def _open_areas(page: Any, base_url: str) -> None:
-    page.goto(f"{base_url}/flaechen")
-    page.wait_for_selector(".fl-table tbody tr", timeout=90_000)
-
-
-def _choose(page: Any, label_text: str, option: str) -> None:
-    """Pick ``option`` in the Dash dropdown whose label is ``label_text``."""
-    field = page.locator(".fl-field", has=page.locator(f"label:text-is('{label_text}')")).first
-    field.locator(".dash-dropdown").first.click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
-    page.keyboard.press("Escape")
-
-
 def test_kreis_filters_selects_and_sees_detail(
     live: str, browser_page: Any, demo_settings: Settings
 ) -> None:
     page = browser_page
     page.set_default_timeout(30_000)
-    login(page, live, "kreis", _password("kreis"))
-    _open_areas(page, live)
+    login(page, live, "kreis", demo_password("kreis"))
+    open_areas(page, live)
     page.wait_for_function(
         "() => document.querySelectorAll('.leaflet-overlay-pane path').length > 60"
     )
-    total = _summary(page)
+    total = areas_summary(page)
     assert re.match(r"^\d[\d.]* Flächen · ", total), total
 
     page.get_by_label("Gewerbefläche", exact=True).check()
-    after_kind = _wait_summary_change(page, total)
-    assert _wait_column(page, 3, "Gewerbefläche")
+    after_kind = wait_summary_change(page, total)
+    assert wait_column(page, 3, "Gewerbefläche")
 
-    _choose(page, "Gemeinde", "Görlitz")
-    after_municipality = _wait_summary_change(page, after_kind)
-    places = _wait_column(page, 2, "Görlitz")
-    expected = _query(
+    choose(page, "Gemeinde", "Görlitz")
+    after_municipality = wait_summary_change(page, after_kind)
+    places = wait_column(page, 2, "Görlitz")
+    expected = query_db(
         demo_settings,
         select(AreaPotential.name)
         .join(Municipality, Municipality.id == AreaPotential.municipality_id)
@@ -146,7 +104,7 @@ def test_kreis_filters_selects_and_sees_detail(
     detail = page.inner_text(".fl-detail")
     assert "Verlauf" in detail and "Vermarktungsstand" in detail and "Görlitz" in detail
     assert page.locator(".fl-row-selected").count() == 1
-    _shot(page, "areas_kreis_detail")
+    shot(page, "areas_kreis_detail")
 
     # "Stand am": the area as of today is shown next to the current detail.
     today = dt.date.today()
@@ -167,76 +125,37 @@ def test_kreis_filters_selects_and_sees_detail(
 def test_kommune_sees_only_own_municipality_and_no_edit(live: str, browser_page: Any) -> None:
     page = browser_page
     page.set_default_timeout(30_000)
-    login(page, live, "kommune.goerlitz", _password("kommune.goerlitz"))
-    _open_areas(page, live)
-    assert _wait_column(page, 2, "Görlitz")
+    login(page, live, "kommune.goerlitz", demo_password("kommune.goerlitz"))
+    open_areas(page, live)
+    assert wait_column(page, 2, "Görlitz")
     assert not page.locator("#areas-new").is_visible()
     assert page.locator("#areas-propose-new").is_visible()
     page.locator(".fl-table tbody tr button.fl-link").first.click()
     page.wait_for_selector("#fl-detail-heading")
     assert page.locator("#areas-propose-fix").is_visible()
     assert not page.locator("#areas-edit").is_visible()
-    _shot(page, "areas_kommune_detail")
-
-
-def _square_geojson(tmp_path: Path, ags: str, name: str) -> Path:
-    """A 120 m square well inside the municipality (real VG250 boundary), as a GeoJSON file."""
-    import geopandas as gpd
-    import shapely
-
-    from layers.crs import metric_to_web, to_metric
-
-    frame = to_metric(
-        gpd.read_file(DATA_DIR / "lk_goerlitz_gemeinden_vg250_2016.gpkg", layer="gemeinden")
-    )
-    boundary = frame[frame["AGS"] == ags].geometry.iloc[0]
-    inner = boundary.buffer(-400)
-    point = inner.representative_point() if not inner.is_empty else boundary.representative_point()
-    square = shapely.box(point.x - 60, point.y - 60, point.x + 60, point.y + 60)
-    web = metric_to_web(square)
-    path = tmp_path / name
-    path.write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(web)}
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
-    return path
+    shot(page, "areas_kommune_detail")
 
 
 def test_kommune_proposes_area_and_kreis_accepts(
     live: str, chromium: Any, demo_settings: Settings, tmp_path: Path
 ) -> None:
     name = "Gewerbefläche Browsertest Ost"
-    upload = _square_geojson(tmp_path, GOERLITZ, "vorschlag.geojson")
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    login(page, live, "kommune.goerlitz", _password("kommune.goerlitz"))
-    _open_areas(page, live)
-    page.click("#areas-propose-new")
-    page.wait_for_selector("#areas-form", state="visible")
-    assert page.inner_text("#areas-form-title") == "Fläche vorschlagen"
-    page.get_by_label("Bezeichnung *").fill(name)
-    _choose(page, "Gemeinde *", "Görlitz")
-    page.set_input_files(f"#{'areas-form-upload'} input[type=file]", str(upload))
-    page.wait_for_function(
-        "() => document.querySelector('#areas-form-geometry-info').innerText"
-        ".includes('vorschlag.geojson')"
+    boundary, taken = municipality_geometries(demo_settings, GOERLITZ)
+    upload = write_geojson(tmp_path / "vorschlag.geojson", [free_square(boundary, taken)])
+    context, page = user_page(chromium, live, "kommune.goerlitz")
+    message = propose_new_area(
+        page,
+        live,
+        name=name,
+        municipality="Görlitz",
+        upload=upload,
+        comment="Neue Ansiedlungsanfrage (Browsertest)",
     )
-    page.get_by_label("Begründung / Kommentar").fill("Neue Ansiedlungsanfrage (Browsertest)")
-    page.click("#areas-form-save")
-    page.wait_for_selector("#areas-message .fl-alert-success")
-    message = page.inner_text("#areas-message")
     assert "Vorschlag" in message and "übermittelt" in message
-    _shot(page, "areas_kommune_proposal")
+    shot(page, "areas_kommune_proposal")
     context.close()
-    proposals = _query(
+    proposals = query_db(
         demo_settings,
         select(AreaProposal.id, AreaProposal.state).where(
             AreaProposal.comment.like("%Browsertest%")
@@ -245,25 +164,11 @@ def test_kommune_proposes_area_and_kreis_accepts(
     assert len(proposals) == 1 and proposals[0][1].value == "open"
     proposal_id = proposals[0][0]
 
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    login(page, live, "kreis", _password("kreis"))
-    page.goto(f"{live}/flaechen/pruefung")
-    page.get_by_role("button", name=f"Nr. {proposal_id}: {name}").click(timeout=90_000)
-    page.wait_for_selector("#review-heading")
-    assert name in page.inner_text("#review-detail")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#review-new-map .leaflet-overlay-pane path').length > 0"
-    )
-    _shot(page, "areas_review")
-    page.click("#review-accept")
-    page.wait_for_function(
-        "() => document.querySelector('#review-message').innerText.trim().length > 0"
-    )
-    assert "angenommen" in page.inner_text("#review-message"), page.inner_text("main")
+    context, page = user_page(chromium, live, "kreis")
+    assert "angenommen" in accept_proposal(page, live, proposal_id, name), page.inner_text("main")
+    shot(page, "areas_review")
     context.close()
-    accepted = _query(
+    accepted = query_db(
         demo_settings,
         select(AreaPotential.source, AreaProposal.state)
         .join(AreaProposal, AreaProposal.area_id == AreaPotential.id)
@@ -279,81 +184,42 @@ def test_conversation_confirms_two_and_changes_one(
 
     page = browser_page
     page.set_default_timeout(30_000)
-    login(page, live, "kreis", _password("kreis"))
-    page.goto(f"{live}/flaechen/erhebung/{GOERLITZ}")
-    page.wait_for_selector("#survey-start", timeout=90_000)
-    page.get_by_label("Teilnehmende").fill("Frau Muster (Bauamt), Herr Beispiel (LRA)")
-    page.click("#survey-start")
-    page.wait_for_selector("#survey-area-heading")
-    total = int(re.search(r"von (\d+) ·", page.inner_text("#survey-progress")).group(1))
-    assert total >= 3
-    for step in (1, 2):
-        page.click("#survey-confirm")
-        page.wait_for_function(
-            "s => document.querySelector('#survey-progress').innerText.includes("
-            "`erledigt: ${s} von`)",
-            arg=step,
-        )
-    changed_name = page.inner_text("#survey-area-heading")
-    _choose(page, "Neuer Vermarktungsstand", "reserviert")
-    page.click("#survey-changed")
-    page.wait_for_function(
-        "() => document.querySelector('#survey-progress').innerText.includes('erledigt: 3 von')"
-    )
-    _shot(page, "areas_survey")
-    page.click("#survey-finish")
-    page.wait_for_selector("#survey-done-panel", state="visible")
+    login(page, live, "kreis", demo_password("kreis"))
+    walk = survey_confirm_two_change_one(page, live, GOERLITZ)
+    assert walk.total >= 3
+    shot(page, "areas_survey")
+    pdf, text = finish_survey(page, tmp_path)
     assert "bestätigt: 2" in page.inner_text("#survey-done-panel")
-    with page.expect_download() as pdf_info:
-        page.click("#survey-pdf")
-    pdf = tmp_path / pdf_info.value.suggested_filename
-    pdf_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
-    with page.expect_download() as csv_info:
-        page.click("#survey-csv")
-    csv_path = tmp_path / csv_info.value.suggested_filename
-    csv_info.value.save_as(csv_path)
-    text = csv_path.read_text(encoding="utf-8-sig")
-    assert changed_name in text and "geändert" in text
-    outcomes = _query(
+    assert walk.changed in text and "geändert" in text
+    outcomes = query_db(
         demo_settings,
         select(SurveyItem.outcome).join(Survey, Survey.id == SurveyItem.survey_id),
     )
     values = sorted(o[0].value for o in outcomes)
     assert values == ["bestaetigt", "bestaetigt", "geaendert"]
-    status = _query(
-        demo_settings, select(AreaPotential.status).where(AreaPotential.name == changed_name)
+    status = query_db(
+        demo_settings, select(AreaPotential.status).where(AreaPotential.name == walk.changed)
     )
     assert any(s[0].value == "reserviert" for s in status)
-
-
-def _ogrinfo(path: Path) -> tuple[int, str]:
-    out = subprocess.run(
-        ["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True, check=True
-    ).stdout
-    count = int(re.search(r"Feature Count: (\d+)", out).group(1))
-    return count, out
 
 
 def test_export_change_set_read_back_with_ogrinfo(
     live: str, browser_page: Any, demo_settings: Settings, tmp_path: Path
 ) -> None:
+    from cockpit.db import make_engine, make_session_factory
     from cockpit.domain.roles import Principal, Role
     from cockpit.services import areas
 
     page = browser_page
     page.set_default_timeout(30_000)
-    login(page, live, "kreis", _password("kreis"))
-    _open_areas(page, live)
-    page.locator(".tab", has_text="Import und Export").first.click()
-    page.get_by_label("GeoPackage").check()
-    with page.expect_download() as full_info:
-        page.click("#areas-export-button")
-    full = tmp_path / full_info.value.suggested_filename
-    full_info.value.save_as(full)
+    login(page, live, "kreis", demo_password("kreis"))
+    open_areas(page, live)
+    open_tab(page, "Import und Export")
+    full = download_export(page, tmp_path)
     assert full.suffix == ".gpkg"
-    count, info = _ogrinfo(full)
-    current = _query(
+    count, info = ogrinfo_summary(full)
+    current = query_db(
         demo_settings, select(AreaPotential.id).where(AreaPotential.is_deleted.is_(False))
     )
     assert count == len(current) and "public_id" in info
@@ -373,15 +239,161 @@ def test_export_change_set_read_back_with_ogrinfo(
             public_id = area.public_id
     finally:
         engine.dispose()
-    page.get_by_label("nur Änderungen seit dem letzten Export").check()
-    with page.expect_download() as changes_info:
-        page.click("#areas-export-button")
-    changes = tmp_path / ("changes_" + changes_info.value.suggested_filename)
-    changes_info.value.save_as(changes)
-    count, _info = _ogrinfo(changes)
+    changes = download_export(page, tmp_path, changes_only=True)
+    count, _info = ogrinfo_summary(changes)
     assert count == 1
     dump = subprocess.run(
         ["ogrinfo", "-al", "-q", str(changes)], capture_output=True, text=True, check=True
     ).stdout
     assert public_id in dump and "geaendert" in dump
-    _shot(page, "areas_export")
+    shot(page, "areas_export")
+
+
+def _first_area(settings: Settings, ags: str) -> Any:
+    """The first (by name) current Geoportal area of a municipality (ORM object, detached)."""
+    return query_db(
+        settings,
+        select(AreaPotential)
+        .join(Municipality, Municipality.id == AreaPotential.municipality_id)
+        .where(
+            Municipality.ags == ags,
+            AreaPotential.is_deleted.is_(False),
+            AreaPotential.geoportal_id.is_not(None),
+        )
+        .order_by(AreaPotential.name, AreaPotential.id)
+        .limit(1),
+    )[0][0]
+
+
+def test_kreis_changes_geometry_of_existing_area_in_the_map(
+    live: str, chromium: Any, demo_settings: Settings
+) -> None:
+    """Bearbeiten → "Vorhandene Geometrie in der Karte bearbeiten" → drag one corner with
+    the Leaflet.draw edit tool → Übernehmen → Geometrie prüfen → Speichern: the stored
+    geometry, area and version change, the history names the geometry change."""
+    area = _first_area(demo_settings, GOERLITZ)
+    context, page = user_page(chromium, live, "kreis")
+    open_areas(page, live)
+    assert search_areas(page, area.geoportal_id) == [area.name]  # unique id, unlike names
+    select_area(page, area.name)
+    page.click("#areas-edit")
+    page.wait_for_selector("#areas-form", state="visible")
+    assert page.inner_text("#areas-form-title") == "Fläche bearbeiten"
+    assert page.inner_text("#areas-form-geometry-info") == (
+        "Noch keine neue Geometrie – die bisherige Geometrie bleibt erhalten."
+    )
+    page.click("#areas-form-edit-geometry")
+    page.wait_for_function(
+        "() => document.querySelector('#areas-form-geometry-info').innerText"
+        ".startsWith('Gezeichnete Geometrie übernommen')"
+    )
+    page.locator("#areas-map").scroll_into_view_if_needed()
+    # The map flies to the area; wait until the editable outline is large and at rest.
+    page.wait_for_function(
+        """() => {
+            const p = document.querySelector('#areas-map path[stroke="#111111"]');
+            if (!p) { return false; }
+            const r = p.getBoundingClientRect();
+            const key = [r.x, r.y, r.width, r.height].map(Math.round).join(',');
+            const rest = r.width > 50 && window.__outline === key;
+            window.__outline = key;
+            return rest;
+        }""",
+        polling=500,
+    )
+    page.locator("#areas-map a.leaflet-draw-edit-edit").click()
+    handles = page.locator("#areas-map .leaflet-editing-icon:not(.leaflet-middle-icon)")
+    handles.first.wait_for()
+    assert handles.count() >= 4
+    # Drag the northernmost corner 60 px further north (the area grows).
+    boxes = [handles.nth(i).bounding_box() for i in range(handles.count())]
+    top = min(boxes, key=lambda b: b["y"])
+    x, y = top["x"] + top["width"] / 2, top["y"] + top["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 30, steps=5)
+    page.mouse.move(x, y - 60, steps=5)
+    page.mouse.up()
+    shot(page, "areas_geometry_dragged")
+    page.locator("#areas-map .leaflet-draw-actions a", has_text="Übernehmen").click()
+    page.click("#areas-form-check")
+    page.wait_for_function(
+        "() => document.querySelector('#areas-form-message').innerText.trim().length > 0"
+    )
+    check = page.inner_text("#areas-form-message")
+    assert "ha" in check, check
+    page.get_by_label("Begründung / Kommentar").fill("Zufahrt im Norden einbezogen (Browsertest)")
+    page.click("#areas-form-save")
+    page.wait_for_selector("#areas-message .fl-alert-success")
+    assert "Gespeichert" in page.inner_text("#areas-message")
+    page.wait_for_function(
+        "() => document.querySelector('.fl-detail') "
+        "&& document.querySelector('.fl-detail').innerText.includes('Zufahrt im Norden')"
+    )
+    shot(page, "areas_geometry_saved")
+    context.close()
+    changed = _first_area(demo_settings, GOERLITZ)
+    assert changed.id == area.id and changed.version == area.version + 1
+    assert changed.area_ha > area.area_ha + 0.01
+    assert changed.geom.symmetric_difference(area.geom).area > 100.0  # m²
+    assert changed.geom.is_valid
+    assert changed.geom.intersection(area.geom).area == pytest.approx(area.geom.area, rel=0.02)
+
+
+def test_flaechen_page_on_a_390_px_phone(
+    live: str, chromium: Any, demo_settings: Settings, tmp_path: Path
+) -> None:
+    """At 390×844 nothing scrolls sideways — list, detail, edit form, import mapping and
+    preview — and the controls work by touch-sized clicks."""
+    context, page = user_page(chromium, live, "kreis", width=390, height=844)
+    open_areas(page, live)
+    assert horizontal_overflow(page) <= 390
+    total = areas_summary(page)
+    page.get_by_label("Gewerbefläche", exact=True).check()
+    wait_summary_change(page, total)
+    assert wait_column(page, 3, "Gewerbefläche")
+    assert horizontal_overflow(page) <= 390
+    name = page.locator("#areas-table .fl-table tbody tr button.fl-link").first.inner_text()
+    select_area(page, name)
+    edit = page.locator("#areas-edit")
+    edit.scroll_into_view_if_needed()
+    box = edit.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 24
+    edit.click()
+    page.wait_for_selector("#areas-form", state="visible")
+    assert horizontal_overflow(page) <= 390
+    save = page.locator("#areas-form-save")
+    save.scroll_into_view_if_needed()
+    box = save.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot(page, "areas_phone_form")
+    page.click("#areas-form-cancel")
+
+    open_tab(page, "Import und Export")
+    page.wait_for_selector("#areas-import-upload")
+    assert horizontal_overflow(page) <= 390
+    boundary, taken = municipality_geometries(demo_settings, GOERLITZ)
+    upload = tmp_path / "geoportal_neu.gpkg"
+    gpd.GeoDataFrame(
+        {
+            "objectid": ["GP-14626-9101"],
+            "bezeichnung": ["Gewerbe- und Logistikfläche An der Bundesstraße 99 (Erweiterung)"],
+            "art": ["gewerbe"],
+            "status": ["verfuegbar"],
+        },
+        geometry=[free_square(boundary, taken)],
+        crs=DEFAULT_METRIC_CRS,
+    ).to_file(upload, layer="flaechen", driver="GPKG")
+    page.set_input_files("#areas-import-upload input[type=file]", str(upload))
+    page.wait_for_selector(".fl-mapping")
+    assert horizontal_overflow(page) <= 390
+    page.click("#areas-import-preview-button")
+    page.wait_for_selector(".fl-preview")
+    assert page.inner_text(".fl-preview .fl-summary").startswith("1 neu · 0 geändert")
+    assert horizontal_overflow(page) <= 390
+    apply = page.locator("#areas-import-apply")
+    apply.scroll_into_view_if_needed()
+    box = apply.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot(page, "areas_phone_import")
+    context.close()

@@ -173,6 +173,14 @@ def test_drawn_geometry_keeps_polygons_only() -> None:
     assert present.drawn_geometry(None) is None
 
 
+def test_pending_geometry_text_keeps_the_old_geometry_when_editing() -> None:
+    # An empty edit layer (toolbar re-created) must not read as "the area has no geometry".
+    for mode in ("edit", "propose_fix"):
+        assert "bisherige Geometrie bleibt" in present.pending_geometry_text(mode)
+    for mode in ("new", "propose_new", None):
+        assert "bitte zeichnen Sie" in present.pending_geometry_text(mode)
+
+
 def test_decode_upload_and_geojson_upload(tmp_path: Path) -> None:
     with pytest.raises(present.UploadProblem) as missing:
         present.decode_upload(None, None)
@@ -415,3 +423,54 @@ def test_area_table_pages_rows_and_finds_the_page_of_an_area() -> None:
     assert "Fläche 050" in text and "Fläche 049" not in text
     assert present.page_of(rows, "name", True, 30) == 1
     assert present.page_of(rows, "name", False, 59) == 0
+
+
+def _import_row(index: int, gid: str, name: str, state: str, **kw: Any) -> Any:
+    from cockpit.services.area_exchange import ImportRow
+
+    values: dict[str, Any] = {
+        "area_id": None,
+        "changes": [],
+        "geometry_changed": False,
+        "warnings": (),
+    }
+    values.update(kw)
+    return ImportRow(index, gid, name, "Görlitz", state, **values)
+
+
+def test_preview_panel_lists_new_and_changed_and_folds_the_missing_away() -> None:
+    from cockpit.services.area_exchange import FieldChange, ImportPreview, MissingRow
+
+    changed = _import_row(
+        2,
+        "GP-2",
+        "Gewerbegebiet Ost",
+        "changed",
+        area_id=7,
+        changes=[FieldChange("status", "Vermarktungsstand", "verfügbar", "reserviert")],
+        geometry_changed=True,
+    )
+    missing = [MissingRow(10 + i, f"GP-{10 + i}", f"Fläche {i}", "Zittau") for i in range(1200)]
+    preview = ImportPreview(
+        "Geoportal",
+        {},
+        [_import_row(1, "GP-1", "Alte Tuchfabrik", "new")],
+        [changed],
+        [_import_row(3, "GP-3", "Industriepark", "unchanged", area_id=8)],
+        missing,
+        [],
+        {"objectid": "geoportal_id"},
+        "token",
+    )
+    panel = present.preview_panel(preview)
+    texts = _texts(panel)
+    assert (
+        "1 neu · 1 geändert · 1 unverändert · 1.200 fehlend (im Cockpit, nicht in der Datei)"
+        in (texts)
+    )
+    assert "Vermarktungsstand: verfügbar → reserviert; Geometrie geändert" in texts
+    details = [c for c in panel.children if isinstance(c, html.Details)]
+    assert len(details) == 1
+    assert str(details[0].children[0].children).startswith("1.200 fehlende Flächen anzeigen")
+    assert "GP-1199" in _texts(details[0]) and "GP-1199" not in _texts(panel.children[2])
+    assert "GP-1" in _texts(panel.children[2]) and "Industriepark" not in texts

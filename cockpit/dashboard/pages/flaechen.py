@@ -1059,7 +1059,7 @@ def register_callbacks(app: Dash) -> None:
             [values.get(f) for f in fields],
             [disabled[f] for f in fields],
             None,
-            "Noch keine neue Geometrie." if existing else "Bitte zeichnen oder hochladen.",
+            present.pending_geometry_text(mode),
             "",
             "",
             SHOWN if existing else HIDDEN,
@@ -1108,7 +1108,7 @@ def register_callbacks(app: Dash) -> None:
             return geometry, f"Geometrie aus „{name}“ übernommen ({count} Teilfläche(n)).", ""
         geometry = present.drawn_geometry(drawn)
         if geometry is None:
-            return None, "Keine gezeichnete Fläche.", ""
+            return None, present.pending_geometry_text(form_mode.get("mode")), ""
         count = len(geometry["features"])
         return geometry, f"Gezeichnete Geometrie übernommen ({count} Teilfläche(n)).", ""
 

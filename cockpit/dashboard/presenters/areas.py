@@ -246,6 +246,17 @@ def drawn_geometry(edit_geojson: Mapping[str, Any] | None) -> dict[str, Any] | N
     return {"type": "FeatureCollection", "features": features}
 
 
+def pending_geometry_text(mode: str | None) -> str:
+    """The form's geometry note while nothing new is drawn or uploaded.
+
+    Editing an existing area keeps its geometry; only a new area or proposal needs one.
+    (Leaflet.draw reports an empty layer whenever the edit toolbar is re-created.)
+    """
+    if mode in ("edit", "propose_fix"):
+        return "Noch keine neue Geometrie – die bisherige Geometrie bleibt erhalten."
+    return "Noch keine Geometrie – bitte zeichnen Sie die Fläche oder laden Sie eine Datei hoch."
+
+
 class UploadProblem(ValueError):
     """An upload cannot be used (German ``message``; the log gets ``str(error)``)."""
 
@@ -885,8 +896,29 @@ def mapping_from_form(states: Sequence[Mapping[str, Any]], values: Sequence[Any]
     return mapping
 
 
+PREVIEW_COLUMNS = ("Ergebnis", "Geoportal-ID", "Name", "Gemeinde", "Änderungen")
+
+
+def _preview_table(rows: list[Component], caption: str) -> Component:
+    return html.Div(
+        html.Table(
+            [
+                html.Caption(caption),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in PREVIEW_COLUMNS])),
+                html.Tbody(rows),
+            ],
+            className="fl-table",
+        ),
+        className="fl-table-wrap",
+    )
+
+
 def preview_panel(preview: ImportPreview) -> Component:
-    """neu / geändert / unverändert / fehlend, with field differences."""
+    """neu / geändert / unverändert / fehlend, with field differences.
+
+    New and changed areas are listed in full; the areas missing from the file (a partial
+    Geoportal layer can miss hundreds) are folded away so the decision stays in view.
+    """
     counts = preview.counts
     summary = html.P(
         f"{format_number(counts['new'])} neu · {format_number(counts['changed'])} geändert · "
@@ -915,8 +947,10 @@ def preview_panel(preview: ImportPreview) -> Component:
                     ]
                 )
             )
-    for missing in preview.missing:
-        rows.append(
+    if rows:
+        children.append(_preview_table(rows, "Neue und geänderte Flächen"))
+    if preview.missing:
+        missing_rows = [
             html.Tr(
                 [
                     html.Td("fehlend"),
@@ -926,28 +960,20 @@ def preview_panel(preview: ImportPreview) -> Component:
                     html.Td("nicht mehr in der Datei"),
                 ]
             )
-        )
-    if rows:
+            for missing in preview.missing
+        ]
         children.append(
-            html.Table(
+            html.Details(
                 [
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(h, scope="col")
-                                for h in (
-                                    "Ergebnis",
-                                    "Geoportal-ID",
-                                    "Name",
-                                    "Gemeinde",
-                                    "Änderungen",
-                                )
-                            ]
-                        )
+                    html.Summary(
+                        f"{format_number(counts['missing'])} fehlende Flächen anzeigen "
+                        "(bleiben erhalten, außer Sie wählen „fehlende Flächen löschen“)"
                     ),
-                    html.Tbody(rows),
+                    _preview_table(
+                        missing_rows, "Fehlende Flächen (im Cockpit, nicht in der Datei)"
+                    ),
                 ],
-                className="fl-table",
+                className="fl-preview-missing",
             )
         )
     return html.Div(children, className="fl-preview")
