@@ -83,13 +83,25 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (seconds)."""
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """utime + stime of a process (seconds); with ``reaped_children`` also the CPU time of
+    its children that have exited and been waited for (cutime + cstime)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except FileNotFoundError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def app_cpu_seconds(master: int) -> float:
+    """CPU time of gunicorn: master, live workers and workers that were recycled
+    (``max_requests``) — recycled workers' time moves into the master's cutime."""
+    return cpu_seconds(master, reaped_children=True) + sum(
+        cpu_seconds(pid) for pid in children(master)
+    )
 
 
 def percentiles(stats_csv: Path) -> list[dict[str, str]]:
@@ -170,8 +182,7 @@ def main() -> int:
         prefix = RESULTS / stamp
         started = dt.datetime.now()
         load_before = os.getloadavg()
-        workers = children(app.pid)
-        cpu_before = sum(cpu_seconds(pid) for pid in workers)
+        cpu_before = app_cpu_seconds(app.pid)
         subprocess.run(
             [
                 str(locust), "-f", str(ROOT / "benchmarks" / "load" / "locustfile.py"),
@@ -183,7 +194,7 @@ def main() -> int:
             check=False, timeout=args.duration + 120,
         )  # fmt: skip
         load_after = os.getloadavg()
-        cpu_used = sum(cpu_seconds(pid) for pid in workers) - cpu_before
+        cpu_used = app_cpu_seconds(app.pid) - cpu_before
         rows = percentiles(Path(f"{prefix}_stats.csv"))
         total = next((r for r in rows if r["Name"] == "Aggregated"), None)
         requests_done = int(total["Request Count"]) if total else 0
