@@ -173,6 +173,15 @@ def _table(title: str, rows: list[dict[str, Any]]) -> str:
             f"{_de(r['median_ms'])} / {_de(r['max_ms'])} | {_de(r['geo_kb'])} | "
             f"{_de(r['table_kb'])} |"
         )
+    slowest = max(rows, key=lambda r: r["median_ms"])
+    largest = max(rows, key=lambda r: r["geo_kb"] + r["table_kb"])
+    met = slowest["median_ms"] <= 200 and largest["geo_kb"] + largest["table_kb"] <= 500
+    lines += [
+        "",
+        f"Ziel {'erreicht' if met else 'NICHT erreicht'}: langsamste Ansicht (Median) "
+        f"{_de(slowest['median_ms'])} ms ({slowest['scenario']}), größte Ansicht "
+        f"{_de(largest['geo_kb'] + largest['table_kb'])} KB ({largest['scenario']}).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -193,7 +202,7 @@ def _write(sections: list[str], count: int, load: str) -> None:
             "## Flächenpotenziale: Liste und Karte (`benchmarks/bench_areas.py`)",
             "",
             f"Stand {dt.date.today():%d.%m.%Y}; Rechner: {cpu}, {os.cpu_count()} Kerne, "
-            f"geteilt mit anderen Prozessen ({load}); Python {platform.python_version()}. "
+            f"{load}; Python {platform.python_version()}. "
             f"{_de(count)} synthetische Flächen (`benchmarks/area_generator.py`) in den 53 "
             "echten Gemeinden (VG250 2016). Serverzeit = Aufruf von `list_areas(...)` "
             "einschließlich aller Abfragen, Vereinfachung und Umprojektion (7 Läufe, eine "
@@ -246,7 +255,7 @@ def main() -> None:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
     loads.append(os.getloadavg()[0])
-    load = f"Load Average {_de(min(loads), 1)}–{_de(max(loads), 1)}"
+    load = f"Load Average (1 min) während der Messung {_de(min(loads), 1)}–{_de(max(loads), 1)}"
     for section in sections:
         print(section)
     if args.write:
