@@ -168,6 +168,9 @@ def configure_logging(settings: Settings) -> logging.Handler:
     root.addHandler(handler)
     root.setLevel(settings.log_level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Flask-Limiter logs every hit with its key, which for login limits is the typed user
+    # name; our own "login throttled" warning says what operators need.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     return handler
 
 

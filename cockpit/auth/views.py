@@ -51,7 +51,9 @@ def _on_throttled(limit: RequestLimit) -> Response:
     users.record_lockout(
         get_db(), request.form.get("username", ""), ip=client_ip(), limit=str(limit.limit)
     )
-    log.warning("login throttled: limit=%s key=%s ip=%s", limit.limit, limit.key, client_ip())
+    # per-account keys carry the typed user name: log only which kind of limit hit
+    kind = "account" if "account:" in limit.key else "ip"
+    log.warning("login throttled: limit=%s per=%s ip=%s", limit.limit, kind, client_ip())
     form = LoginForm()
     form.password.data = ""
     body = render_template("auth/login.html", form=form, error=THROTTLED_MESSAGE)

@@ -37,6 +37,23 @@ USER_REACTIVATED = "user_reactivated"
 ACCESS_DENIED = "access_denied"
 EXPORT = "export"  # map snapshots, Steckbriefe, tables (cockpit.services.exports)
 
+# Actions whose target is an account name (kept in the audit table, not in the app log).
+ACCOUNT_ACTIONS: frozenset[str] = frozenset(
+    {
+        LOGIN,
+        LOGIN_FAILED,
+        LOCKOUT,
+        LOGOUT,
+        PASSWORD_CHANGED,
+        PASSWORD_RESET,
+        USER_CREATED,
+        ROLE_CHANGED,
+        MUNICIPALITIES_ASSIGNED,
+        USER_DEACTIVATED,
+        USER_REACTIVATED,
+    }
+)
+
 ACTION_LABELS: dict[str, str] = {
     LOGIN: "Anmeldung",
     LOGIN_FAILED: "fehlgeschlagene Anmeldung",
@@ -91,12 +108,15 @@ def record(
         message=message,
     )
     session.add(entry)
+    # The application log is read more widely than the audit table: it names the acting
+    # account by id only, and leaves out targets that are account names (and what an
+    # anonymous client typed as user name: sometimes a password).
     log.info(
-        "audit: action=%s outcome=%s actor=%s target=%s ip=%s",
+        "audit: action=%s outcome=%s actor_id=%s target=%s ip=%s",
         action,
         outcome,
-        entry.actor_name,
-        target,
+        entry.actor_id if entry.actor_id is not None else "-",
+        "(Benutzerkonto)" if action in ACCOUNT_ACTIONS else target,
         ip,
     )
     if commit:

@@ -117,6 +117,37 @@ def test_user_id_is_logged_but_never_the_password(settings: Settings) -> None:
     assert "Falsches-Passwort-1!" not in output
 
 
+def test_account_names_and_typed_user_names_stay_out_of_the_log(settings: Settings) -> None:
+    app, stream = _json_app(settings)
+    user_id = _create_user(settings)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match
+    # a password typed into the user name field by mistake, several times (throttling)
+    typed = "Mein-Passwort-im-Namensfeld-7"
+    for _ in range(7):
+        client.post(
+            "/login",
+            data={
+                "csrf_token": match.group(1) or match.group(2),
+                "username": typed,
+                "password": "irgendwas",
+            },
+        )
+    assert _login(client, PASSWORD) == 302  # the per-IP limit (20) is not reached
+    output = stream.getvalue()
+    records = _records(stream)
+    assert any(str(r["message"]).startswith("audit: action=login_failed") for r in records)
+    assert any("login throttled" in r["message"] for r in records)
+    assert typed.lower() not in output.lower()
+    assert "log.test" not in output
+    (created,) = [r for r in records if "action=user_created" in str(r["message"])]
+    assert "target=(Benutzerkonto)" in str(created["message"])
+    logins = [r for r in records if "action=login outcome=ok" in str(r["message"])]
+    assert all(f"actor_id={user_id} " in str(r["message"]) for r in logins)
+
+
 def test_text_format_carries_request_and_user_context(settings: Settings) -> None:
     app = create_app(settings.with_overrides(log_json=False))
     stream = io.StringIO()
