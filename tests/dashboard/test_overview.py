@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cockpit import create_app
-from cockpit.dashboard import ids
+from cockpit.dashboard import ids, shell
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.roles import SYSTEM, Role
 from cockpit.services import users
@@ -350,3 +350,14 @@ def test_dash_json_is_gzipped_when_the_browser_accepts_it(app: Flask) -> None:
     anonymous = app.test_client().get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
     assert anonymous.status_code == 401
     assert "Content-Encoding" not in anonymous.headers
+
+
+def test_page_loads_the_trimmed_plotly_bundle_and_no_full_plotly(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "kreis")
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'<script src="/assets/vendor/plotly-cockpit\.min\.js\?m=[\d.]+"', page)
+    assert shell.FULL_PLOTLY_JS_URL not in page  # no preload of the 4.8 MB bundle
+    assert "async-mathjax" not in page  # Dash's async chunks load on demand
+    # without the trimmed bundle the template preloads the full one instead
+    assert shell.FULL_PLOTLY_JS_URL in shell.index_string(preload_full_plotly=True)
