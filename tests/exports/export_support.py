@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -86,6 +87,14 @@ def login(client: FlaskClient, username: str) -> None:
         },
     )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+
+
+def client_for(app: Flask, username: str | None = None) -> FlaskClient:
+    """A test client, logged in as ``username`` (anonymous without)."""
+    client = app.test_client()
+    if username:
+        login(client, username)
+    return client
 
 
 def csrf_from(client: FlaskClient, path: str) -> str:

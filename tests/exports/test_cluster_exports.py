@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
@@ -36,7 +35,7 @@ from layers.palettes import FOCUS_CATEGORIES
 from tests.exports.export_support import (
     GOERLITZ,
     ZITTAU,
-    login,
+    client_for,
     page_size_pt,
     pdf_to_pngs,
     pdfinfo,
@@ -62,20 +61,6 @@ NEW_ROUTES = [
     f"/export/tabelle/themencluster.csv?cluster={BAU}",
     f"/export/tabelle/themencluster.xlsx?cluster={BAU}",
 ]
-
-
-@pytest.fixture
-def app(demo_settings: Settings) -> Iterator[Flask]:
-    app = create_app(demo_settings)
-    yield app
-    app.extensions["cockpit"].engine.dispose()
-
-
-def _client(app: Flask, username: str | None = None) -> FlaskClient:
-    client = app.test_client()
-    if username:
-        login(client, username)
-    return client
 
 
 def _flat(text: str) -> str:
@@ -222,7 +207,7 @@ def _csv_files(response: Any) -> dict[str, list[str]]:
 
 
 def test_cluster_tables_csv_and_xlsx(app: Flask) -> None:
-    kreis = _client(app, "kreis")
+    kreis = client_for(app, "kreis")
     files = _csv_files(kreis.get(f"/export/tabelle/themencluster.csv?cluster={FORSCHUNG}"))
     assert set(files) == {
         "themencluster_forschung_und_wissenschaft.csv",
@@ -269,7 +254,7 @@ def test_cluster_tables_csv_and_xlsx(app: Flask) -> None:
 
 
 def test_kommune_tables_hold_no_foreign_focus_and_suppress_small_counts(app: Flask) -> None:
-    zittau = _client(app, "kommune.zittau")
+    zittau = client_for(app, "kommune.zittau")
     files = _csv_files(zittau.get(f"/export/tabelle/themencluster.csv?cluster={FORSCHUNG}"))
     entries = files["themencluster_forschung_und_wissenschaft.csv"]
     assert entries == [ENTRY_HEADER]  # Görlitz's focus is not Zittau's to see
@@ -295,7 +280,7 @@ def test_kommune_tables_hold_no_foreign_focus_and_suppress_small_counts(app: Fla
 
 @pytest.mark.parametrize("path", NEW_ROUTES)
 def test_anonymous_cluster_exports_are_refused(app: Flask, path: str) -> None:
-    client = _client(app)
+    client = client_for(app)
     page = client.get(path, headers={"Accept": "text/html"})
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     api = client.get(path, headers={"Accept": "application/json"})
@@ -303,11 +288,11 @@ def test_anonymous_cluster_exports_are_refused(app: Flask, path: str) -> None:
 
 
 def test_cluster_exports_refuse_admin_and_bad_parameters(app: Flask) -> None:
-    admin = _client(app, "admin")
+    admin = client_for(app, "admin")
     for path in NEW_ROUTES:
         response = admin.get(path)
         assert response.status_code == 403, path  # no export permission
-    kreis = _client(app, "kreis")
+    kreis = client_for(app, "kreis")
     bad = kreis.get("/export/themencluster/karte.pdf?cluster=abc")
     assert bad.status_code == 400
     assert "Ungültige Angabe für das Themencluster." in bad.get_data(as_text=True)
@@ -321,7 +306,7 @@ def test_cluster_exports_refuse_admin_and_bad_parameters(app: Flask) -> None:
 def test_cluster_exports_are_audited_and_reproducible(
     app: Flask, demo_settings: Settings, tmp_path: Path
 ) -> None:
-    zittau = _client(app, "kommune.zittau")
+    zittau = client_for(app, "kommune.zittau")
     response = zittau.get(f"/export/themencluster/karte.png?cluster={BAU}&orientation=portrait")
     assert response.status_code == 200 and response.mimetype == "image/png"
     disposition = response.headers["Content-Disposition"]

@@ -5,12 +5,10 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -22,8 +20,8 @@ from tests.exports.export_support import (
     CONFIDENTIAL_INDICATOR,
     GOERLITZ,
     ZITTAU,
+    client_for,
     csrf_from,
-    login,
     pdftotext,
 )
 
@@ -40,23 +38,9 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def app(demo_settings: Settings) -> Iterator[Flask]:
-    app = create_app(demo_settings)
-    yield app
-    app.extensions["cockpit"].engine.dispose()
-
-
-def _client(app: Flask, username: str | None = None) -> FlaskClient:
-    client = app.test_client()
-    if username:
-        login(client, username)
-    return client
-
-
 @pytest.mark.parametrize("path", ROUTES)
 def test_anonymous_export_urls_are_refused(app: Flask, path: str) -> None:
-    client = _client(app)
+    client = client_for(app)
     page = client.get(path, headers={"Accept": "text/html"})
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     api = client.get(path, headers={"Accept": "application/json"})
@@ -67,7 +51,7 @@ def test_anonymous_export_urls_are_refused(app: Flask, path: str) -> None:
 
 
 def test_snapshot_download_is_audited(app: Flask, tmp_path: Path) -> None:
-    client = _client(app, "kreis")
+    client = client_for(app, "kreis")
     response = client.get(SNAPSHOT + "&paper=A3&orientation=portrait")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -91,7 +75,7 @@ def test_snapshot_download_is_audited(app: Flask, tmp_path: Path) -> None:
 
 
 def test_bad_parameters_get_a_german_400(app: Flask) -> None:
-    client = _client(app, "kreis")
+    client = client_for(app, "kreis")
     response = client.get("/export/karte.pdf?indicator=bevoelkerung&year=zwei")
     assert response.status_code == 400
     assert "Bitte geben Sie ein gültiges Jahr an." in response.get_data(as_text=True)
@@ -107,7 +91,7 @@ def test_bad_parameters_get_a_german_400(app: Flask) -> None:
 
 
 def test_kommune_downloads_are_filtered(app: Flask, tmp_path: Path) -> None:
-    client = _client(app, "kommune.zittau")
+    client = client_for(app, "kommune.zittau")
     foreign = client.get(f"/export/steckbrief/{GOERLITZ}.pdf")
     assert foreign.status_code == 200
     path = tmp_path / "fremd.pdf"
@@ -141,14 +125,14 @@ def test_kommune_downloads_are_filtered(app: Flask, tmp_path: Path) -> None:
 
 
 def test_admin_may_not_export(app: Flask) -> None:
-    client = _client(app, "admin")
+    client = client_for(app, "admin")
     assert client.get(SNAPSHOT).status_code == 403
     assert client.get("/export/steckbriefe").status_code == 403
 
 
 @pytest.mark.slow
 def test_report_job_start_progress_cancel(app: Flask) -> None:
-    client = _client(app, "kreis")
+    client = client_for(app, "kreis")
     page = client.get("/export/steckbriefe")
     assert page.status_code == 200
     assert "Steckbriefe aller Gemeinden" in page.get_data(as_text=True)
@@ -176,7 +160,7 @@ def test_report_job_start_progress_cancel(app: Flask) -> None:
     download = client.get(url + "/download", headers={"Accept": "application/json"})
     assert download.status_code == 400
     assert download.get_json()["message"] == "Der Export ist noch nicht fertig."
-    other = _client(app, "analyse")
+    other = client_for(app, "analyse")
     assert other.get(url, headers={"Accept": "application/json"}).status_code == 404
 
 
