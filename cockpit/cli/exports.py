@@ -111,6 +111,12 @@ def _with_snapshot_options(function: Any) -> Any:
     "--dpi", type=click.Choice(["96", "300"]), default="96", show_default=True, help="Nur PNG."
 )
 @click.option(
+    "--cluster",
+    "cluster_id",
+    type=int,
+    help="Themencluster-Karte (ID des Clusters) statt der Kennzahl-Karte.",
+)
+@click.option(
     "--reproduce",
     "reproduce_from",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -131,10 +137,13 @@ def export_snapshot(
     paper: str,
     orientation: str,
     dpi: str,
+    cluster_id: int | None,
     reproduce_from: Path | None,
     output: Path,
 ) -> None:
     """Kartenausschnitt als PDF, PNG oder SVG exportieren (wie in der Übersicht).
+
+    Mit --cluster ID die Karte der Themencluster-Ansicht für dieses Cluster.
 
     Mit --reproduce werden Kennzahl, Jahr, Klassen, Farben, Ebenen, Ausschnitt, Format und
     Exportdatum aus der Datei übernommen; bei unverändertem Datenstand entsteht dieselbe
@@ -156,7 +165,9 @@ def export_snapshot(
                 dpi=int(render.get("dpi", dpi)),
             )
             if recorded.params.get("lens") == "themencluster":
-                _reproduce_cluster(principal, recorded, page, output)
+                raw = recorded.params.get("cluster")
+                cluster = int(raw) if raw is not None else None
+                _cluster_snapshot(principal, cluster, page, output, recorded)
                 return
             params = export_service.SnapshotParams.from_mapping(recorded.params)
             created_at = recorded.created_at
@@ -167,6 +178,10 @@ def export_snapshot(
                     f"von {principal.username} kann das Ergebnis abweichen.",
                     err=True,
                 )
+        elif cluster_id is not None:
+            page = snapshot.PageSpec(fmt, paper, orientation, int(dpi))  # type: ignore[arg-type]
+            _cluster_snapshot(principal, cluster_id, page, output)
+            return
         else:
             params = export_service.SnapshotParams.from_mapping(
                 {
@@ -199,28 +214,31 @@ def export_snapshot(
     click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
 
 
-def _reproduce_cluster(
-    principal: Principal, recorded: ExportRecord, page: snapshot.PageSpec, output: Path
+def _cluster_snapshot(
+    principal: Principal,
+    cluster: int | None,
+    page: snapshot.PageSpec,
+    output: Path,
+    recorded: ExportRecord | None = None,
 ) -> None:
-    """Re-render a Themencluster map snapshot with its recorded cluster and export time."""
-    raw = recorded.params.get("cluster")
+    """A Themencluster map snapshot; with ``recorded``: again, as of that export."""
     payload, record, data = build.build_cluster_snapshot(
         get_db(),
         principal,
-        int(raw) if raw is not None else None,
+        cluster,
         page,
         get_settings(),
-        created_at=recorded.created_at,
+        created_at=recorded.created_at if recorded is not None else None,
     )
     _write(output, payload)
     _audit(principal, record, f"themencluster:{data.overview.cluster_id}")
-    if recorded.data_hash != data.data_hash:
+    if recorded is not None and recorded.data_hash != data.data_hash:
         click.echo(
             "Achtung: Der Datenstand hat sich seit dem ursprünglichen Export geändert "
             f"({recorded.data_hash[:12]} → {data.data_hash[:12]}); die Karte kann abweichen.",
             err=True,
         )
-    else:
+    elif recorded is not None:
         click.echo(f"Datenstand unverändert ({data.data_hash[:12]}).")
     click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
 

@@ -257,7 +257,7 @@ def render_page(
         try:
             return page.layout(principal, **params), page.title
         except AccessDeniedError as error:
-            log.warning("page %s denied for %s: %s", path, principal.username, error)
+            log.warning("page %s denied for %s: %s", path, principal.log_ref, error)
             return _message_page(DENIED_TITLE, error.user_message), DENIED_TITLE
         except NotFoundError as error:
             log.info("page %s: not found: %s", path, error)
@@ -266,7 +266,7 @@ def render_page(
             log.warning("page %s failed: %s", path, error)
             return _message_page(ERROR_TITLE, error.user_message), ERROR_TITLE
         except Exception:
-            log.exception("page %s crashed for %s", path, principal.username)
+            log.exception("page %s crashed for %s", path, principal.log_ref)
             return (
                 _message_page(
                     ERROR_TITLE,
@@ -275,7 +275,7 @@ def render_page(
                 ),
                 ERROR_TITLE,
             )
-    log.info("unknown page %s requested by %s", path, principal.username)
+    log.info("unknown page %s requested by %s", path, principal.log_ref)
     return (
         _message_page(
             NOT_FOUND_TITLE,

@@ -92,6 +92,11 @@ class Principal:
     def is_district(self) -> bool:
         return self.role in (Role.KREIS_REDAKTION, Role.ANALYSE)
 
+    @property
+    def log_ref(self) -> str:
+        """How log lines name this user: by account id, never by name (personal data)."""
+        return f"user#{self.user_id}"
+
     def has_district_wide(self, permission: Permission) -> bool:
         return permission in DISTRICT_WIDE[self.role]
 

@@ -323,7 +323,7 @@ def get_job(store: JobStore, principal: Principal, job_id: str) -> JobState:
     state = store.load(job_id)
     if state is None or state.user != principal.username:
         raise NotFoundError(
-            f"job {job_id} not found for {principal.username}",
+            f"job {job_id} not found for {principal.log_ref}",
             "Der Exportauftrag wurde nicht gefunden.",
         )
     authz.require(principal, Permission.EXPORT_DATA)
@@ -335,7 +335,7 @@ def cancel_job(store: JobStore, principal: Principal, job_id: str) -> JobState:
     state = get_job(store, principal, job_id)
     if not state.finished:
         store.request_cancel(job_id)
-        log.info("export job %s: cancel requested by %s", job_id, principal.username)
+        log.info("export job %s: cancel requested by %s", job_id, principal.log_ref)
     return state
 
 
@@ -395,7 +395,7 @@ def start_all_reports(
     )
     store.save(job)
     _HEARTBEATS.add(store, job.id)
-    log.info("export job %s: %d reports queued by %s", job.id, len(targets), principal.username)
+    log.info("export job %s: %d reports queued by %s", job.id, len(targets), principal.log_ref)
 
     def work() -> None:
         _run_reports(store, session_factory, principal, settings, job, targets, ip)

@@ -549,7 +549,7 @@ def read_import_layer(
     try:
         return read_upload(payload, filename, metric_crs=metric_crs)
     except UploadError as error:
-        log.info("import upload refused for %s: %s", principal.username, error)
+        log.info("import upload refused for %s: %s", principal.log_ref, error)
         raise ImportRejectedError(str(error), error.message) from error
 
 
@@ -665,7 +665,7 @@ def apply_import(
     log.info(
         "import %s by %s: %s new, %s changed, %s deleted",
         source_name,
-        principal.username,
+        principal.log_ref,
         created,
         updated,
         deleted,
@@ -901,7 +901,7 @@ def export_areas(
         "export %s/%s by %s: %s features (%s)",
         target,
         file_format,
-        principal.username,
+        principal.log_ref,
         len(records),
         scope_text,
     )

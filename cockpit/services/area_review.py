@@ -166,7 +166,7 @@ def propose_area(
         session.add(proposal)
         session.flush()
         info = _info(session, principal, proposal)
-    log.info("proposal %s (new area) by %s", proposal.id, principal.username)
+    log.info("proposal %s (new area) by %s", proposal.id, principal.log_ref)
     return info
 
 
@@ -230,7 +230,7 @@ def propose_correction(
         session.add(proposal)
         session.flush()
         info = _info(session, principal, proposal)
-    log.info("proposal %s (correction of area %s) by %s", proposal.id, area.id, principal.username)
+    log.info("proposal %s (correction of area %s) by %s", proposal.id, area.id, principal.log_ref)
     return info
 
 
@@ -403,7 +403,7 @@ def accept_proposal(
         proposal.reviewed_by_id = principal.user_id or None
         proposal.reviewed_at = utcnow()
         proposal.review_reason = reason.strip()
-    log.info("proposal %s accepted by %s -> area %s", proposal.id, principal.username, area.id)
+    log.info("proposal %s accepted by %s -> area %s", proposal.id, principal.log_ref, area.id)
     return AreaWriteResult(area.id, area.public_id, area.version, area.area_ha, tuple(warnings))
 
 
@@ -430,5 +430,5 @@ def reject_proposal(
         proposal.review_reason = reason.strip()
         session.flush()
         info = _info(session, principal, proposal)
-    log.info("proposal %s rejected by %s", proposal.id, principal.username)
+    log.info("proposal %s rejected by %s", proposal.id, principal.log_ref)
     return info

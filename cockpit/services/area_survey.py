@@ -370,7 +370,7 @@ def close_survey(session: Session, principal: Principal, survey_id: int) -> Surv
     with unit_of_work(session):
         survey = _open_survey_for_write(session, principal, survey_id)
         survey.closed_at = utcnow()
-    log.info("survey %s closed by %s", survey_id, principal.username)
+    log.info("survey %s closed by %s", survey_id, principal.log_ref)
     return get_protocol(session, principal, survey_id)
 
 

@@ -1252,7 +1252,7 @@ def create_area(
             reason=reason,
             metric_crs=metric_crs,
         )
-    log.info("area %s created by %s (%.2f ha)", area.id, principal.username, area.area_ha)
+    log.info("area %s created by %s (%.2f ha)", area.id, principal.log_ref, area.area_ha)
     return _result(area, check.warnings)
 
 
@@ -1288,7 +1288,7 @@ def update_area(
             reason=reason,
             metric_crs=metric_crs,
         )
-    log.info("area %s updated to v%s by %s", area.id, area.version, principal.username)
+    log.info("area %s updated to v%s by %s", area.id, area.version, principal.log_ref)
     return _result(area, check.warnings if check else ())
 
 
@@ -1308,7 +1308,7 @@ def delete_area(
                 f"area {area_id} already deleted", "Die Fläche ist bereits gelöscht."
             )
         mark_deleted(session, principal, area, reason)
-    log.info("area %s deleted by %s", area.id, principal.username)
+    log.info("area %s deleted by %s", area.id, principal.log_ref)
     return _result(area)
 
 
@@ -1330,7 +1330,7 @@ def restore_area(
         area.is_deleted = False
         area.deleted_at = None
         append_version(session, area, principal, "restore", reason.strip())
-    log.info("area %s restored by %s", area.id, principal.username)
+    log.info("area %s restored by %s", area.id, principal.log_ref)
     return _result(area)
 
 

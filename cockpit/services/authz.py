@@ -84,13 +84,13 @@ def require(
         return
     log.warning(
         "access denied: user=%s role=%s permission=%s municipality=%s",
-        principal.username,
+        principal.log_ref,
         principal.role.value,
         permission.value,
         municipality_id,
     )
     raise AccessDeniedError(
-        f"{principal.username} lacks {permission.value} for municipality {municipality_id}"
+        f"{principal.log_ref} lacks {permission.value} for municipality {municipality_id}"
     )
 
 

@@ -417,7 +417,7 @@ def preview_indicator_update(
         "indicator bulk preview %s %s by %s: %d rows (%d writable)",
         indicator.key,
         year,
-        principal.username,
+        principal.log_ref,
         len(preview.rows),
         preview.writable,
     )
@@ -510,7 +510,7 @@ def apply_indicator_update(
         "indicator bulk update %s %s by %s: %d new, %d changed",
         indicator.key,
         year,
-        principal.username,
+        principal.log_ref,
         created,
         updated,
     )

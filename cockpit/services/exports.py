@@ -255,9 +255,9 @@ class SnapshotData:
 def _require_export(principal: Principal) -> authz.Scope:
     scope = authz.scope_for(principal, Permission.EXPORT_DATA)
     if scope.is_empty:
-        log.warning("export denied: user=%s role=%s", principal.username, principal.role.value)
+        log.warning("export denied: user=%s role=%s", principal.log_ref, principal.role.value)
         raise AccessDeniedError(
-            f"{principal.username} may not export",
+            f"{principal.log_ref} may not export",
             "Sie haben keine Berechtigung für Exporte.",
         )
     return scope
@@ -415,7 +415,7 @@ def get_snapshot_data(
     )
     log.info(
         "snapshot data: user=%s indicator=%s year=%s municipalities=%d hash=%s",
-        principal.username,
+        principal.log_ref,
         params.indicator,
         params.year,
         len(frame),
@@ -1178,7 +1178,7 @@ def get_cluster_map_data(
     data_hash = _cluster_hash(overview, digest)
     log.info(
         "cluster map data: user=%s cluster=%s entries=%d hash=%s",
-        principal.username,
+        principal.log_ref,
         overview.cluster_id,
         len(overview.entries),
         data_hash[:12],

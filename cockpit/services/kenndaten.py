@@ -880,7 +880,7 @@ def save_item(
         item_title(spec.key, new),
         item.id,
         municipality_id,
-        principal.username,
+        principal.log_ref,
     )
     return _to_item(spec, item)
 
@@ -920,7 +920,7 @@ def delete_item(
         spec.entity,
         item_id,
         municipality_id,
-        principal.username,
+        principal.log_ref,
     )
 
 

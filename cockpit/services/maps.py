@@ -232,13 +232,13 @@ def _require_indicator(
     if scope.is_empty:
         log.warning(
             "access denied: user=%s role=%s indicator=%s visibility=%s",
-            principal.username,
+            principal.log_ref,
             principal.role.value,
             indicator.key,
             indicator.visibility.value,
         )
         raise AccessDeniedError(
-            f"{principal.username} may not see indicator {indicator.key}",
+            f"{principal.log_ref} may not see indicator {indicator.key}",
             "Sie haben keine Berechtigung für diese Kennzahl.",
         )
     return indicator, scope
@@ -314,7 +314,7 @@ def get_district_kpis(
     # ``data`` was authorized by get_choropleth_values; the scope decides what to aggregate.
     scope = authz.indicator_scope(principal, data.indicator.visibility)
     if scope.is_empty:
-        raise AccessDeniedError(f"{principal.username} may not see indicator {indicator_key}")
+        raise AccessDeniedError(f"{principal.log_ref} may not see indicator {indicator_key}")
     total_count = len(data.ags)
     if scope.all_municipalities:
         array = np.array([np.nan if v is None else v for v in data.values], dtype=np.float64)

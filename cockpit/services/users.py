@@ -287,7 +287,7 @@ def _active_admin_count(session: Session) -> int:
 def _refuse_last_admin(session: Session, user: User) -> None:
     if user.role is Role.ADMIN and user.is_active and _active_admin_count(session) <= 1:
         raise ValidationError(
-            f"refusing to remove the last active admin {user.username}",
+            f"refusing to remove the last active admin user#{user.id}",
             "Der letzte aktive Admin kann weder seine Rolle verlieren noch deaktiviert werden.",
             field="role",
         )
@@ -396,7 +396,7 @@ def change_password(
             commit=True,
         )
         raise ValidationError(
-            f"wrong current password for {user.username}",
+            f"wrong current password for user#{user.id}",
             "Das bisherige Passwort ist nicht korrekt.",
             field="current_password",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import logging
@@ -15,7 +16,7 @@ from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.roles import SYSTEM, Role
 from cockpit.logging_config import RedactingFilter, redact
-from cockpit.settings import Settings
+from cockpit.settings import PROJECT_ROOT, Settings
 from tests.deploy.support import CSRF_RE
 
 PASSWORD = "Sehr-Geheimes-Passwort-2026!"
@@ -199,3 +200,32 @@ def test_exception_text_is_redacted_in_json(settings: Settings) -> None:
     assert record["message"] == "failure with token=***"
     assert "topsecret" not in str(record["exception"])
     assert "u:***@h/db" in str(record["exception"])
+
+
+def test_no_log_call_passes_an_account_name() -> None:
+    """Log lines name users by ``Principal.log_ref`` (``user#<id>``); an AST scan of the
+    code keeps ``.username`` (and technical error texts built from it) out of log calls."""
+    levels = {"debug", "info", "warning", "error", "exception", "critical"}
+    offenders = []
+    for path in sorted((PROJECT_ROOT / "cockpit").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            is_log_call = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in levels
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in {"log", "logger", "logging"}
+            )
+            is_error = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id.endswith("Error")
+            )
+            demo_account = "demo" in path.name  # the demo's own fixed accounts are no one's
+            if not (is_log_call or is_error) or demo_account:
+                continue
+            for part in ast.walk(node):
+                if isinstance(part, ast.Attribute) and part.attr == "username":
+                    offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -349,6 +349,19 @@ def test_cluster_exports_are_audited_and_reproducible(
     assert "Datenstand unverändert" in result.output
     assert again.read_bytes() == first.read_bytes()
 
+    # the same map from scratch on the command line (--cluster), as a PDF for Kreis-Redaktion
+    scripted = tmp_path / "cluster.pdf"
+    result = app.test_cli_runner().invoke(
+        args=["export-snapshot", "--user", "kreis", "--cluster", str(BAU), "-o", str(scripted)]
+    )
+    assert result.exit_code == 0, result.output
+    text = pdftotext(scripted)
+    assert "Bau- und Holzwirtschaft" in text and "Landkreis Görlitz" in text
+    unknown = app.test_cli_runner().invoke(
+        args=["export-snapshot", "--user", "kreis", "--cluster", "999", "-o", str(scripted)]
+    )
+    assert unknown.exit_code != 0 and "Themencluster wurde nicht gefunden" in unknown.output
+
 
 # --------------------------------------------------------------------------- the page
 

@@ -55,7 +55,7 @@ def layout(principal: Principal, ags: str = "", **_params: str) -> Component:
     session = get_db()
     municipality_id = municipality_id_for_ags(session, principal, ags)
     if not authz.may(principal, Permission.EDIT_AREAS, municipality_id):
-        raise AccessDeniedError(f"{principal.username} may not run surveys")
+        raise AccessDeniedError(f"{principal.log_ref} may not run surveys")
     from cockpit.dashboard.geo import geojson_url
 
     boundaries_url = geojson_url(get_display_geometry(session, principal).version)
@@ -309,7 +309,7 @@ def register_callbacks(app: Dash) -> None:
                 present.method(method),
             )
         except CockpitError as error:
-            log.info("survey start refused for %s: %s", principal.username, error)
+            log.info("survey start refused for %s: %s", principal.log_ref, error)
             return no_update, no_update, no_update, present.alert(error.user_message, "error")
         return view.id, HIDDEN, SHOWN, ""
 
@@ -448,7 +448,7 @@ def register_callbacks(app: Dash) -> None:
             )
             view = area_survey.get_survey(session, principal, survey_id)
         except CockpitError as error:
-            log.info("survey outcome refused for %s: %s", principal.username, error)
+            log.info("survey outcome refused for %s: %s", principal.log_ref, error)
             return present.alert(error.user_message, "error"), no_update, no_update
         message = present.alert(f"„{row.name}“: {outcome.label}.", "success")
         return message, present.next_open_index(view, index), int(refresh or 0) + 1

@@ -44,7 +44,7 @@ STATE_OPTIONS = [
 def layout(principal: Principal, **_params: str) -> Component:
     may_review = authz.may(principal, Permission.REVIEW_AREAS)
     if not may_review and authz.scope_for(principal, Permission.PROPOSE_AREAS).is_empty:
-        raise AccessDeniedError(f"{principal.username} may not see proposals")
+        raise AccessDeniedError(f"{principal.log_ref} may not see proposals")
     from cockpit.dashboard.geo import geojson_url
 
     geometry = get_display_geometry(get_db(), principal)
@@ -273,6 +273,6 @@ def register_callbacks(app: Dash) -> None:
         except ConflictError as error:
             return present.alert(error.user_message, "error"), int(refresh or 0) + 1, no_update
         except CockpitError as error:
-            log.info("review decision refused for %s: %s", principal.username, error)
+            log.info("review decision refused for %s: %s", principal.log_ref, error)
             return present.alert(error.user_message, "error"), no_update, no_update
         return message, int(refresh or 0) + 1, ""
