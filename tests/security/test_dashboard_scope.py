@@ -118,7 +118,11 @@ def test_overview_callback_shows_only_own_value_of_own_municipality_indicator(
     # Ranking: exactly one row, Görlitz.
     ranking = _callback(
         client,
-        [(ids.OVERVIEW_RANKING, "data"), (ids.OVERVIEW_RANKING, "page_count")],
+        [
+            (ids.OVERVIEW_RANKING, "data"),
+            (ids.OVERVIEW_RANKING, "page_count"),
+            (ids.OVERVIEW_RANKING, "page_current"),
+        ],
         [
             (ids.OVERVIEW_INDICATOR, "value", OWN_ONLY),
             (ids.OVERVIEW_YEAR, "value", year),
@@ -141,7 +145,11 @@ def test_overview_callback_refuses_district_internal_indicator(
     assert "Berechtigung" in response[ids.OVERVIEW_STATUS]["children"]
     ranking = _callback(
         client,
-        [(ids.OVERVIEW_RANKING, "data"), (ids.OVERVIEW_RANKING, "page_count")],
+        [
+            (ids.OVERVIEW_RANKING, "data"),
+            (ids.OVERVIEW_RANKING, "page_count"),
+            (ids.OVERVIEW_RANKING, "page_current"),
+        ],
         [
             (ids.OVERVIEW_INDICATOR, "value", DISTRICT_INTERNAL),
             (ids.OVERVIEW_YEAR, "value", year),

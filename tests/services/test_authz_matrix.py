@@ -225,6 +225,20 @@ def _export_report_scoped(p: Principal, m: int, result: Any) -> None:
         assert not result.area_geometries
 
 
+def _cluster_entries_scoped(p: Principal, overview: Any) -> None:
+    """A Kommune user's Themencluster map shows the focus of its own municipality only."""
+    if p.role is Role.KOMMUNE:
+        assert {e.municipality_id for e in overview.entries} <= p.municipality_ids
+
+
+def _cluster_table_scoped(c: Ctx, p: Principal, result: Any) -> None:
+    """… and its Themencluster table lists no foreign municipality (AGS in column 1)."""
+    _title, tables = result
+    if p.role is Role.KOMMUNE:
+        own = {c.ags(m) for m in p.municipality_ids}
+        assert {row[0] for row in tables[0].rows} <= own
+
+
 def _no_foreign_rows(c: Ctx, p: Principal, m: int, result: Any) -> None:
     """A Kommune user's list holds rows of its own municipalities only (and some rows)."""
     rows = result.items if hasattr(result, "items") else result
@@ -411,6 +425,16 @@ MATRIX: dict[str, Row] = {
     "exports.get_area_table": Row(
         lambda c, p, m: exports.get_area_table(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
         CONFIDENTIAL,
+    ),
+    "exports.get_cluster_map_data": Row(
+        lambda c, p, m: exports.get_cluster_map_data(c.s, p, c.cluster()),
+        CONFIDENTIAL_LISTS,
+        lambda c, p, m, r: _cluster_entries_scoped(p, r.overview),
+    ),
+    "exports.get_cluster_tables": Row(
+        lambda c, p, m: exports.get_cluster_tables(c.s, p, c.cluster()),
+        CONFIDENTIAL_LISTS,
+        lambda c, p, m, r: _cluster_table_scoped(c, p, r),
     ),
     "exports.get_kenndaten_tables": Row(
         lambda c, p, m: exports.get_kenndaten_tables(c.s, p, m), CONFIDENTIAL
