@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cockpit.domain.roles import Principal
 from cockpit.exports import report, snapshot, tables
 from cockpit.exports.metadata import ExportRecord, build_record
+from cockpit.services import areas
 from cockpit.services import exports as export_service
 from cockpit.settings import Settings
 
@@ -158,6 +159,43 @@ def build_layer(
     )
     if fmt == "gpkg":
         payload = tables.to_gpkg(frame, record, layer="gemeinden")
+    else:
+        payload = tables.to_geojson(frame, record)
+    return payload, record, table, len(frame)
+
+
+def build_area_layer(
+    session: Session,
+    principal: Principal,
+    filters: areas.AreaFilter,
+    fmt: str,
+    settings: Settings,
+) -> tuple[bytes, ExportRecord, export_service.TableData, int]:
+    """The filtered area potentials as a layer (``gpkg``, otherwise GeoJSON).
+
+    Returns ``(payload, record, table, feature_count)``; the record's parameters are the
+    filters (:func:`cockpit.services.exports.area_filter_params`).
+    """
+    frame, table = export_service.get_area_layer(
+        session,
+        principal,
+        filters,
+        stale_after_days=settings.stale_after_days,
+        **service_kwargs(settings),
+    )
+    record = build_record(
+        kind="layer",
+        fmt=fmt,
+        params=dict(table.params),
+        data_hash=table.data_hash,
+        principal=principal,
+        scope=table.scope_text,
+        title=table.title,
+        sources=table.sources,
+        is_demo=table.is_demo,
+    )
+    if fmt == "gpkg":
+        payload = tables.to_gpkg(frame, record, layer=table.name)
     else:
         payload = tables.to_geojson(frame, record)
     return payload, record, table, len(frame)

@@ -14,8 +14,12 @@ Routes (query parameters as in :class:`~cockpit.services.exports.SnapshotParams`
   ``/export/tabelle/themencluster.<csv|xlsx>?cluster=<id>`` — map and tables of the
   Themencluster lens (what the lens shows for the principal);
 * ``/export/steckbrief/<AGS>.pdf`` — Steckbrief of one municipality;
-* ``/export/tabelle/kennzahlen/<AGS>.<csv|xlsx>``, ``/export/tabelle/kenndaten/<AGS>.<…>``,
-  ``/export/tabelle/flaechen.<csv|xlsx>``;
+* ``/export/tabelle/kennzahlen/<AGS>.<csv|xlsx>``, ``/export/tabelle/kenndaten/<AGS>.<…>``;
+* ``/export/tabelle/flaechen.<csv|xlsx>`` and ``/export/ebene/flaechen.<gpkg|geojson>`` —
+  the filtered area list of the Flächen page (filters as in
+  :func:`~cockpit.services.exports.parse_area_filter`: ``kinds``, ``statuses``,
+  ``sources``, ``municipalities``, ``min_ha``, ``max_ha``, ``age``, ``search``,
+  ``deleted``);
 * ``/export/steckbriefe`` — page for "Steckbriefe aller Gemeinden" (background job with
   progress and cancel; JSON endpoints below it).
 """
@@ -41,7 +45,6 @@ from flask.typing import ResponseReturnValue
 from cockpit.auth.principal import current_principal
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.roles import Permission, Principal
-from cockpit.domain.vocab import AreaKind, AreaStatus
 from cockpit.exports import build, jobs, report, snapshot, tables
 from cockpit.exports.metadata import ExportRecord
 from cockpit.services import areas, authz
@@ -256,40 +259,39 @@ def kenndaten_tables(ags: str, fmt: str) -> ResponseReturnValue:
     return _table_response(principal, table_list, fmt, "table")
 
 
-def _enum_args(name: str, enum_cls: type[AreaKind] | type[AreaStatus]) -> tuple[Any, ...]:
-    values = [v for v in request.args.get(name, "").split(",") if v]
-    try:
-        return tuple(enum_cls(v) for v in values)
-    except ValueError as error:
-        raise ValidationError(
-            f"bad {name} {values}", f"Unbekannter Filterwert in „{name}“.", name
-        ) from error
+def _area_filter() -> areas.AreaFilter:
+    """The area filters of the query (untrusted; the export services authorize)."""
+    return export_service.parse_area_filter(get_db(), request.args)
 
 
 @bp.get("/tabelle/flaechen.<fmt>")
 def area_table(fmt: str) -> ResponseReturnValue:
     principal = current_principal()
-    session = get_db()
-    municipality_ids = tuple(
-        export_service.municipality_id_for_ags(session, principal, ags)
-        for ags in request.args.get("municipalities", "").split(",")
-        if ags
-    )
-    filters = areas.AreaFilter(
-        kinds=_enum_args("kinds", AreaKind),
-        statuses=_enum_args("statuses", AreaStatus),
-        municipality_ids=municipality_ids,
-        search=request.args.get("search", "")[:200],
-    )
+    filters = _area_filter()
     settings = get_settings()
     table = export_service.get_area_table(
-        session,
+        get_db(),
         principal,
         filters,
         stale_after_days=settings.stale_after_days,
         district_ags=settings.district_ags,
     )
     return _table_response(principal, [table], fmt, "table")
+
+
+@bp.get("/ebene/flaechen.<fmt>")
+def area_layer(fmt: str) -> ResponseReturnValue:
+    if fmt not in tables.LAYER_FORMATS:
+        raise ValidationError(
+            f"format {fmt}", "Kartenebenen gibt es als GeoPackage oder GeoJSON.", "fmt"
+        )
+    principal = current_principal()
+    filters = _area_filter()
+    payload, record, table, _ = build.build_area_layer(
+        get_db(), principal, filters, fmt, get_settings()
+    )
+    _audit(principal, record, f"{table.name}_ebene")
+    return _download(payload, f"{table.name}.{fmt}", tables.MIME[fmt])
 
 
 # --------------------------------------------------------------------------- Themencluster

@@ -243,7 +243,8 @@ class AreaListResult:
     ``geojson`` holds polygon features (properties: id, public_id, name, kind, kind_label,
     status, status_label, area_ha, stale, municipality) or, when more than the map cap
     match (``clustered``), point features with ``cluster: true``, ``count`` and
-    ``area_ha``; ``hint`` then tells the user to zoom in.
+    ``area_ha``; ``hint`` then tells the user to zoom in. ``bounds`` is the extent of the
+    whole filtered result (not only the map features), for fitting the map to it.
     """
 
     items: list[AreaListItem]
@@ -258,6 +259,9 @@ class AreaListResult:
     hint: str
     stale_after_days: int
     today: dt.date
+    # (min_lon, min_lat, max_lon, max_lat) of ALL matching areas (EPSG:4326), from the bbox
+    # columns in the same aggregate scan; ``None`` when nothing matches.
+    bounds: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -396,32 +400,41 @@ def list_areas(
     """
     filters = filters or AreaFilter()
     today = today or dt.date.today()
-    scope = _area_scope(principal)
-    if scope.is_empty:
-        authz.require(principal, Permission.VIEW_CONFIDENTIAL)
-    _check_requested_municipalities(principal, scope, filters.municipality_ids)
-    if filters.include_deleted:
-        authz.require(principal, Permission.EDIT_AREAS)
-    conds = _conditions(filters, scope, today, stale_after_days)
+    conds = _authorized_conditions(principal, filters, today, stale_after_days)
     cutoff = today - dt.timedelta(days=stale_after_days)
     stale_expr = or_(
         AreaPotential.last_confirmed_at.is_(None), AreaPotential.last_confirmed_at < cutoff
     )
     cells: list[Any] | None = None
+    bounds: tuple[float, float, float, float] | None = None
     if filters.bbox is None:
-        # One scan gives both the totals and the map clusters of the whole view.
-        cells = _cell_rows(session, conds, DISTRICT_CELL_DEG, stale_expr)
+        # One scan gives the totals, the extent and the map clusters of the whole view.
+        cells = _cell_rows(session, conds, DISTRICT_CELL_DEG, stale_expr, with_bounds=True)
         total = sum(int(c[2]) for c in cells)
         total_area = sum(float(c[3] or 0.0) for c in cells)
         stale_count = sum(int(c[6] or 0) for c in cells)
+        if cells:
+            bounds = (
+                min(float(c[7]) for c in cells),
+                min(float(c[8]) for c in cells),
+                max(float(c[9]) for c in cells),
+                max(float(c[10]) for c in cells),
+            )
     else:
-        total, total_area, stale_count = session.execute(
+        total, total_area, stale_count, *extent = session.execute(
             select(
                 func.count(AreaPotential.id),
                 func.coalesce(func.sum(AreaPotential.area_ha), 0.0),
                 func.coalesce(func.sum(cast(stale_expr, Integer)), 0),
+                func.min(AreaPotential.min_lon),
+                func.min(AreaPotential.min_lat),
+                func.max(AreaPotential.max_lon),
+                func.max(AreaPotential.max_lat),
             ).where(*conds)
         ).one()
+        if int(total) and None not in extent:
+            west, south, east, north = (float(v) for v in extent)
+            bounds = (west, south, east, north)
     items_stmt = (
         select(
             AreaPotential.id,
@@ -502,7 +515,50 @@ def list_areas(
         hint=hint,
         stale_after_days=stale_after_days,
         today=today,
+        bounds=bounds,
     )
+
+
+def _authorized_conditions(
+    principal: Principal,
+    filters: AreaFilter,
+    today: dt.date,
+    stale_after_days: int,
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of ``filters`` within the principal's area scope.
+
+    Raises :class:`AccessDeniedError` without ``VIEW_CONFIDENTIAL``, for a requested
+    municipality outside the scope and for ``include_deleted`` without ``EDIT_AREAS``.
+    """
+    scope = _area_scope(principal)
+    if scope.is_empty:
+        authz.require(principal, Permission.VIEW_CONFIDENTIAL)
+    _check_requested_municipalities(principal, scope, filters.municipality_ids)
+    if filters.include_deleted:
+        authz.require(principal, Permission.EDIT_AREAS)
+    return _conditions(filters, scope, today, stale_after_days)
+
+
+def list_area_geometries(
+    session: Session,
+    principal: Principal,
+    filters: AreaFilter | None = None,
+    *,
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    today: dt.date | None = None,
+) -> dict[str, BaseGeometry]:
+    """Stored (metric, unsimplified) geometries of the areas :func:`list_areas` lists for
+    the same ``filters``, keyed by ``public_id`` — same scope and checks (for layer exports).
+
+    ``filters.bbox`` is ignored, as for the table of :func:`list_areas`.
+    """
+    filters = filters or AreaFilter()
+    today = today or dt.date.today()
+    conds = _authorized_conditions(principal, filters, today, stale_after_days)
+    rows = session.execute(
+        select(AreaPotential.public_id, AreaPotential.geom).where(*conds).order_by(AreaPotential.id)
+    ).all()
+    return {str(public_id): geom for public_id, geom in rows}
 
 
 def _format_int(value: int) -> str:
@@ -599,14 +655,28 @@ def _cell_rows(
     conds: list[ColumnElement[bool]],
     cell: float,
     stale_expr: ColumnElement[bool] | None = None,
+    *,
+    with_bounds: bool = False,
 ) -> list[Any]:
-    """Per grid cell: (cx, cy, count, sum area_ha, mean lon, mean lat, stale count)."""
+    """Per grid cell: (cx, cy, count, sum area_ha, mean lon, mean lat, stale count) and,
+    ``with_bounds``, the cell's extent (min lon, min lat, max lon, max lat) of the bbox
+    columns (read from the same covering index)."""
     centre_lon = (AreaPotential.min_lon + AreaPotential.max_lon) / 2
     centre_lat = (AreaPotential.min_lat + AreaPotential.max_lat) / 2
     # Offsets keep the values positive so CAST (truncation) acts as floor on both dialects.
     cx = cast((centre_lon + 180.0) / cell, Integer).label("cx")
     cy = cast((centre_lat + 90.0) / cell, Integer).label("cy")
     stale = func.sum(cast(stale_expr, Integer)) if stale_expr is not None else func.sum(0)
+    extent = (
+        (
+            func.min(AreaPotential.min_lon),
+            func.min(AreaPotential.min_lat),
+            func.max(AreaPotential.max_lon),
+            func.max(AreaPotential.max_lat),
+        )
+        if with_bounds
+        else ()
+    )
     return list(
         session.execute(
             select(
@@ -617,6 +687,7 @@ def _cell_rows(
                 func.avg(centre_lon),
                 func.avg(centre_lat),
                 stale,
+                *extent,
             )
             .where(*conds)
             .group_by(cx, cy)

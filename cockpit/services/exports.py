@@ -21,7 +21,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final, Literal, cast
 
 import geopandas as gpd
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
 from cockpit.domain.roles import Permission, Principal
-from cockpit.domain.vocab import AreaKind, AreaStatus, FocusKind
+from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, FocusKind
 from cockpit.models import Municipality
 from cockpit.services import areas, audit, authz, kenndaten, maps, profile
 from layers.classify import METHODS, Method
@@ -980,6 +980,133 @@ def get_kenndaten_tables(
     return tables
 
 
+# Query parameters of the area exports (``/export/tabelle/flaechen.*``,
+# ``/export/ebene/flaechen.*``); the Flächen page writes the same into its download links.
+AREA_QUERY_KEYS: Final = (
+    "kinds",
+    "statuses",
+    "sources",
+    "municipalities",
+    "min_ha",
+    "max_ha",
+    "age",
+    "search",
+    "deleted",
+)
+AREA_AGE_STALE: Final = {"aktuell": False, "ueberfaellig": True}  # "age" -> AreaFilter.stale
+AREA_SEARCH_MAX: Final = 100  # as the search field of the page
+LAYER_AREA_NAME: Final = "flaechenpotenziale"
+
+
+def _area_enums(raw: object, enum_cls: type[Any], name: str, label: str) -> tuple[Any, ...]:
+    values = _parse_list(raw)
+    allowed = {m.value: m for m in enum_cls}
+    for value in values:
+        if value not in allowed:
+            raise ValidationError(
+                f"unknown {name} {value!r}",
+                f"Unbekannter Filterwert „{value}“ für {label}. "
+                f"Möglich: {', '.join(sorted(allowed))}.",
+                name,
+            )
+    return tuple(allowed[v] for v in dict.fromkeys(values))
+
+
+def _area_ha(raw: object, name: str) -> float | None:
+    text = str(raw if raw is not None else "").strip().replace(",", ".")
+    if not text:
+        return None
+    message = "Die Flächengröße (ha) muss eine Zahl ab 0 sein."
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise ValidationError(f"bad {name} {raw!r}", message, name) from error
+    if not 0 <= value < 1e9:  # also rejects nan/inf
+        raise ValidationError(f"bad {name} {raw!r}", message, name)
+    return value
+
+
+def parse_area_filter(session: Session, raw: Mapping[str, Any]) -> areas.AreaFilter:
+    """An :class:`areas.AreaFilter` from untrusted export parameters (URL query).
+
+    Keys (:data:`AREA_QUERY_KEYS`, lists comma-separated): ``kinds``, ``statuses``,
+    ``sources`` (codes), ``municipalities`` (AGS), ``min_ha``/``max_ha``, ``age``
+    (``aktuell``/``ueberfaellig``/``alle``), ``search``, ``deleted=ja``. Malformed values
+    raise :class:`ValidationError`, an unknown AGS :class:`NotFoundError`. Nothing is
+    authorized here: the exporting services check scope and permissions.
+    """
+    municipalities = _parse_list(raw.get("municipalities"))
+    bad = [ags for ags in municipalities if not _AGS.match(ags)]
+    if bad:
+        raise ValidationError(
+            f"malformed AGS {bad}",
+            f"Der Gemeindeschlüssel „{bad[0]}“ muss aus 8 Ziffern bestehen.",
+            "municipalities",
+        )
+    found = dict(
+        session.execute(
+            select(Municipality.ags, Municipality.id).where(Municipality.ags.in_(municipalities))
+        ).all()
+    )
+    missing = [ags for ags in municipalities if ags not in found]
+    if missing:
+        raise NotFoundError(
+            f"no municipality with AGS {missing[0]}",
+            f"Eine Kommune mit dem Gemeindeschlüssel {missing[0]} ist nicht erfasst.",
+        )
+    age = str(raw.get("age") or "alle").strip()
+    if age != "alle" and age not in AREA_AGE_STALE:
+        raise ValidationError(
+            f"bad age {age!r}",
+            "Ungültige Angabe für die Bestätigung. Möglich: alle, aktuell, ueberfaellig.",
+            "age",
+        )
+    deleted = str(raw.get("deleted") or "").strip()
+    if deleted not in ("", "ja", "nein"):
+        raise ValidationError(
+            f"bad deleted {deleted!r}", "Ungültige Angabe für gelöschte Flächen.", "deleted"
+        )
+    low, high = _area_ha(raw.get("min_ha"), "min_ha"), _area_ha(raw.get("max_ha"), "max_ha")
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return areas.AreaFilter(
+        kinds=_area_enums(raw.get("kinds"), AreaKind, "kinds", "die Art"),
+        statuses=_area_enums(raw.get("statuses"), AreaStatus, "statuses", "den Status"),
+        sources=_area_enums(raw.get("sources"), AreaSource, "sources", "die Quelle"),
+        municipality_ids=tuple(found[ags] for ags in dict.fromkeys(municipalities)),
+        min_ha=low,
+        max_ha=high,
+        stale=AREA_AGE_STALE.get(age),
+        search=str(raw.get("search") or "").strip()[:AREA_SEARCH_MAX],
+        include_deleted=deleted == "ja",
+    )
+
+
+def area_filter_params(session: Session, filters: areas.AreaFilter | None) -> dict[str, Any]:
+    """The export record of ``filters``: the query parameters that reproduce it (AGS, not
+    internal ids; see :func:`parse_area_filter`)."""
+    filters = filters or areas.AreaFilter()
+    ags_by_id = dict(
+        session.execute(
+            select(Municipality.id, Municipality.ags).where(
+                Municipality.id.in_(filters.municipality_ids)
+            )
+        ).all()
+    )
+    age = "alle" if filters.stale is None else ("ueberfaellig" if filters.stale else "aktuell")
+    return {
+        "kinds": [k.value for k in filters.kinds],
+        "statuses": [s.value for s in filters.statuses],
+        "sources": [s.value for s in filters.sources],
+        "municipalities": [ags_by_id[i] for i in filters.municipality_ids if i in ags_by_id],
+        "min_ha": filters.min_ha,
+        "max_ha": filters.max_ha,
+        "age": age,
+        "search": filters.search,
+        "deleted": "ja" if filters.include_deleted else "",
+    }
+
+
 def get_area_table(
     session: Session,
     principal: Principal,
@@ -988,7 +1115,11 @@ def get_area_table(
     stale_after_days: int = 365,
     district_ags: str = "",
 ) -> TableData:
-    """The area list (Flächenpotenziale) the principal may see, with the given filters."""
+    """The area list (Flächenpotenziale) the principal may see, with the given filters.
+
+    Exactly the areas of :func:`areas.list_areas` for ``filters`` (all of them, not one
+    table page); the record's parameters are :func:`area_filter_params`.
+    """
     _require_export(principal)
     result = areas.list_areas(
         session,
@@ -1026,17 +1157,43 @@ def get_area_table(
         for a in result.items
     )
     district_name = _district_name(session, principal, district_ags)
-    filters_dict = asdict(filters) if filters else {}
     return _table(
-        "flaechenpotenziale",
+        LAYER_AREA_NAME,
         "Flächenpotenziale",
         columns,
         rows,
         sources=(BOUNDARY_ATTRIBUTION,),
         scope_text=_scope_text(session, principal, district_name),
         is_demo=any(a.is_demo for a in result.items),
-        params={k: _jsonable(v) for k, v in filters_dict.items()},
+        params=area_filter_params(session, filters),
     )
+
+
+def get_area_layer(
+    session: Session,
+    principal: Principal,
+    filters: areas.AreaFilter | None = None,
+    *,
+    stale_after_days: int = 365,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+) -> tuple[gpd.GeoDataFrame, TableData]:
+    """The filtered area list as a layer: the rows of :func:`get_area_table` with their
+    stored (unsimplified) geometry in ``metric_crs``; the data hash covers the geometries."""
+    table = get_area_table(
+        session, principal, filters, stale_after_days=stale_after_days, district_ags=district_ags
+    )
+    geometries = areas.list_area_geometries(
+        session, principal, filters, stale_after_days=stale_after_days
+    )
+    rows = [row for row in table.rows if row[0] in geometries]  # gone in between: left out
+    keys = [c.key for c in table.columns]
+    data: dict[str, list[Any]] = {key: [row[i] for row in rows] for i, key in enumerate(keys)}
+    data["confirmed"] = [d.isoformat() if d else None for d in data["confirmed"]]
+    frame = gpd.GeoDataFrame(data, geometry=[geometries[row[0]] for row in rows], crs=metric_crs)
+    digest = _geometry_digest((str(row[0]), geometries[row[0]]) for row in rows)
+    data_hash = hash_payload([_table_hash(table.name, table.columns, rows), digest])
+    return frame, replace(table, rows=tuple(rows), data_hash=data_hash)
 
 
 # --------------------------------------------------------------------------- Themencluster

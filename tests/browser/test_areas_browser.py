@@ -16,6 +16,7 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from cockpit import create_app
@@ -62,7 +63,7 @@ def live(demo_settings: Settings) -> Iterator[str]:
 
 
 def test_kreis_filters_selects_and_sees_detail(
-    live: str, browser_page: Any, demo_settings: Settings
+    live: str, browser_page: Any, demo_settings: Settings, tmp_path: Path
 ) -> None:
     page = browser_page
     page.set_default_timeout(30_000)
@@ -73,6 +74,7 @@ def test_kreis_filters_selects_and_sees_detail(
     )
     total = areas_summary(page)
     assert re.match(r"^\d[\d.]* Flächen · ", total), total
+    scale_before = page.inner_text("#areas-map .leaflet-control-scale-line")
 
     page.get_by_label("Gewerbefläche", exact=True).check()
     after_kind = wait_summary_change(page, total)
@@ -95,6 +97,49 @@ def test_kreis_filters_selects_and_sees_detail(
     assert after_municipality.startswith(
         f"{len(expected)} Fläche" if len(expected) != 1 else "1 Fläche"
     )
+
+    # The download links carry the filter; the file holds exactly the filtered areas.
+    xlsx = page.locator("#areas-table-downloads a", has_text="XLSX")
+    page.wait_for_function(
+        "g => (document.querySelector('#areas-table-downloads a[href*=xlsx]') || {}).href"
+        "?.includes(`municipalities=${g}`)",
+        arg=GOERLITZ,
+    )
+    href = xlsx.get_attribute("href")
+    assert href.startswith("/export/tabelle/flaechen.xlsx?") and "kinds=gewerbe" in href
+    gpkg_href = page.locator("#areas-map-downloads a", has_text="GeoPackage").get_attribute("href")
+    assert gpkg_href == href.replace("/tabelle/flaechen.xlsx", "/ebene/flaechen.gpkg")
+    with page.expect_download() as info:
+        xlsx.click()
+    assert info.value.suggested_filename == "flaechenpotenziale.xlsx"
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    workbook = load_workbook(target)
+    rows = [r for r in workbook.worksheets[0].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert sorted(r[1] for r in rows) == sorted(n for (n,) in expected)
+    assert {r[2] for r in rows} == {GOERLITZ}
+
+    # The map flew to the filtered areas: zoomed in, all of them inside the map, filling it.
+    page.wait_for_function(
+        """() => {
+            const map = document.querySelector('#areas-map').getBoundingClientRect();
+            const paths = Array.from(document.querySelectorAll(
+                '#areas-map .leaflet-overlay-pane path[stroke="#0072B2"]'));
+            if (!paths.length) { return false; }
+            const r = paths.map(p => p.getBoundingClientRect());
+            const box = [Math.min(...r.map(b => b.left)), Math.min(...r.map(b => b.top)),
+                         Math.max(...r.map(b => b.right)), Math.max(...r.map(b => b.bottom))];
+            const key = box.map(Math.round).join(',');
+            const rest = window.__fitBox === key;
+            window.__fitBox = key;
+            return rest && box[0] >= map.left - 2 && box[2] <= map.right + 2
+                && box[1] >= map.top - 2 && box[3] <= map.bottom + 2
+                && (box[2] - box[0] > 0.3 * map.width || box[3] - box[1] > 0.3 * map.height);
+        }""",
+        polling=500,
+    )
+    assert page.inner_text("#areas-map .leaflet-control-scale-line") != scale_before
+    shot(page, "areas_kreis_filtered_fit")
 
     first = page.locator(".fl-table tbody tr button.fl-link").first
     name = first.inner_text()

@@ -81,6 +81,74 @@ def test_build_filter_ignores_unknown_codes_and_orders_range() -> None:
     assert present.build_filter().stale is None
 
 
+def _hrefs(component: Any) -> dict[str, str]:
+    """Link text -> href of the ``<a>`` elements in a Dash component tree."""
+    if isinstance(component, (list, tuple)):
+        return {k: v for child in component for k, v in _hrefs(child).items()}
+    if isinstance(component, html.A):
+        return {str(component.children): str(component.href)}
+    children = getattr(component, "children", None)
+    return _hrefs(children) if children is not None else {}
+
+
+def test_download_links_carry_the_current_filters() -> None:
+    from cockpit.dashboard.components import export_links
+    from cockpit.dashboard.pages import flaechen
+    from cockpit.domain.roles import Principal, Role
+
+    filters = present.build_filter(
+        kinds=["brache", "gewerbe"],
+        statuses=["vermarktet"],
+        sources=["gespraech"],
+        municipality_ids=["7", 9, 404],  # 404: not among the page's choices -> left out
+        min_ha="1.5",
+        max_ha=20,
+        age=present.AGE_STALE,
+        search="Nord & Süd",
+        include_deleted=True,
+    )
+    ags = {"7": "14626110", 9: "14626610"}
+    query = present.export_query(filters, ags)
+    assert query == (
+        "kinds=brache,gewerbe&statuses=vermarktet&sources=gespraech"
+        "&municipalities=14626110,14626610&min_ha=1.5&max_ha=20.0&age=ueberfaellig"
+        "&search=Nord+%26+S%C3%BCd&deleted=ja"
+    )
+    assert present.export_query(present.build_filter(), ags) == ""
+    assert present.export_query(present.build_filter(age=present.AGE_CURRENT), {}) == "age=aktuell"
+
+    table = _hrefs(export_links.area_table_downloads(query))
+    assert table == {
+        "Tabelle CSV": f"/export/tabelle/flaechen.csv?{query}",
+        "XLSX": f"/export/tabelle/flaechen.xlsx?{query}",
+    }
+    layer = _hrefs(export_links.area_map_downloads(query))
+    assert layer == {
+        "Karte als GeoPackage": f"/export/ebene/flaechen.gpkg?{query}",
+        "GeoJSON": f"/export/ebene/flaechen.geojson?{query}",
+    }
+    assert _hrefs(export_links.area_table_downloads(""))["XLSX"] == "/export/tabelle/flaechen.xlsx"
+
+    # The page writes them for roles with export permission only.
+    kommune = Principal(1, "k", Role.KOMMUNE, frozenset({7}))
+    table_links, map_links = flaechen._download_links(kommune, filters, {"7": "14626110"})
+    own_query = query.replace("14626110,14626610", "14626110")
+    assert _hrefs(table_links)["Tabelle CSV"] == f"/export/tabelle/flaechen.csv?{own_query}"
+    assert _hrefs(map_links)["GeoJSON"].startswith("/export/ebene/flaechen.geojson?kinds=")
+    admin = Principal(2, "a", Role.ADMIN)
+    assert flaechen._download_links(admin, filters, ags) == ([], [])
+
+
+def test_fit_viewport_flies_to_the_result_bounds() -> None:
+    viewport = present.fit_viewport((14.9, 51.1, 15.0, 51.2))
+    assert viewport is not None and viewport["transition"] == "flyToBounds"
+    assert viewport["bounds"] == [
+        [pytest.approx(51.098), pytest.approx(14.898)],
+        [pytest.approx(51.202), pytest.approx(15.002)],
+    ]
+    assert present.fit_viewport(None) is None
+
+
 def test_split_layers_by_kind_with_escaped_tooltip_and_no_clusters() -> None:
     geojson = {
         "type": "FeatureCollection",

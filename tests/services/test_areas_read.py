@@ -140,6 +140,52 @@ def test_map_geojson_is_wgs84_rounded_and_capped(world) -> None:
     assert z.name == "Zittau"
 
 
+def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
+    """``bounds`` is the extent of every matching area (also when the map is clustered or
+    restricted to a bbox); ``list_area_geometries`` gives the same areas, same scope."""
+    session, towns, kreis, kommune, ids = world
+    extents = {key: areas.get_area(session, kreis, area_id).bounds for key, area_id in ids.items()}
+
+    def union(*keys: str) -> tuple[float, ...]:
+        boxes = [extents[k] for k in keys]
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    everything = areas.list_areas(session, kreis, AreaFilter())
+    assert everything.bounds == pytest.approx(union("g1", "g2", "z1"))
+    clustered = areas.list_areas(session, kreis, AreaFilter(), max_map_features=1)
+    assert clustered.clustered and clustered.bounds == everything.bounds
+    goerlitz = areas.list_areas(session, kreis, AreaFilter(municipality_ids=(towns[GOERLITZ].id,)))
+    assert goerlitz.bounds == pytest.approx(union("g1", "g2"))
+    brache = areas.list_areas(session, kreis, AreaFilter(kinds=(AreaKind.BRACHE,)))
+    assert brache.bounds == pytest.approx(extents["g2"])
+    in_view = areas.list_areas(
+        session, kreis, AreaFilter(kinds=(AreaKind.BRACHE,), bbox=(13.0, 50.0, 16.0, 52.0))
+    )
+    assert in_view.bounds == pytest.approx(extents["g2"])
+    assert areas.list_areas(session, kreis, AreaFilter(search="nichts")).bounds is None
+    assert areas.list_areas(session, kommune, AreaFilter()).bounds == pytest.approx(extents["z1"])
+
+    geometries = areas.list_area_geometries(session, kreis, AreaFilter(min_ha=2.0))
+    listed = areas.list_areas(session, kreis, AreaFilter(min_ha=2.0))
+    assert set(geometries) == {i.public_id for i in listed.items} and len(geometries) == 2
+    for item in listed.items:
+        assert geometries[item.public_id].area / 10_000 == pytest.approx(item.area_ha, rel=1e-3)
+    own = areas.list_area_geometries(session, kommune, AreaFilter())
+    assert set(own) == {i.public_id for i in areas.list_areas(session, kommune).items}
+    assert len(own) == 1
+    with pytest.raises(AccessDeniedError):
+        areas.list_area_geometries(
+            session, kommune, AreaFilter(municipality_ids=(towns[GOERLITZ].id,))
+        )
+    with pytest.raises(AccessDeniedError):
+        areas.list_area_geometries(session, kommune, AreaFilter(include_deleted=True))
+
+
 def test_detail_with_labels_history_and_confirmation(world) -> None:
     session, _towns, kreis, kommune, ids = world
     detail = areas.get_area(session, kreis, ids["z1"], today=dt.date(2026, 3, 1))

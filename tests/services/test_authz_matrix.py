@@ -374,6 +374,10 @@ MATRIX: dict[str, Row] = {
         lambda c, p, m: areas.get_area_as_of(c.s, p, c.area(m)[0], dt.datetime.now(dt.UTC)),
         CONFIDENTIAL,
     ),
+    "areas.list_area_geometries": Row(
+        lambda c, p, m: areas.list_area_geometries(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        CONFIDENTIAL,
+    ),
     "areas.list_areas": Row(
         lambda c, p, m: areas.list_areas(c.s, p), CONFIDENTIAL_LISTS, _no_foreign_rows
     ),
@@ -424,6 +428,10 @@ MATRIX: dict[str, Row] = {
     # ---- exports (cockpit/services/exports.py: data of snapshots, Steckbriefe, tables)
     "exports.get_area_table": Row(
         lambda c, p, m: exports.get_area_table(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        CONFIDENTIAL,
+    ),
+    "exports.get_area_layer": Row(
+        lambda c, p, m: exports.get_area_layer(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
         CONFIDENTIAL,
     ),
     "exports.get_cluster_map_data": Row(

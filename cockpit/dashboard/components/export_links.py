@@ -128,6 +128,32 @@ def cluster_table_downloads(cluster_id: int) -> html.Div:
     return _group(links, ids.CLUSTER_TABLE_DOWNLOADS, "Tabellen herunterladen")
 
 
+AREA_TABLE_LINKS: Final = (
+    ("Tabelle CSV", "/export/tabelle/flaechen.csv"),
+    ("XLSX", "/export/tabelle/flaechen.xlsx"),
+)
+AREA_MAP_LINKS: Final = (
+    ("Karte als GeoPackage", "/export/ebene/flaechen.gpkg"),
+    ("GeoJSON", "/export/ebene/flaechen.geojson"),
+)
+
+
+def _with_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
+
+
+def area_table_downloads(query: str) -> html.Div:
+    """CSV/XLSX of the Flächen list; ``query`` carries the page's current filters."""
+    links = [_link(label, _with_query(path, query)) for label, path in AREA_TABLE_LINKS]
+    return _group(links, ids.AREAS_TABLE_DOWNLOADS, "Flächenliste herunterladen")
+
+
+def area_map_downloads(query: str) -> html.Div:
+    """GeoPackage/GeoJSON of the areas on the Flächen map (same filters as the list)."""
+    links = [_link(label, _with_query(path, query)) for label, path in AREA_MAP_LINKS]
+    return _group(links, ids.AREAS_MAP_DOWNLOADS, "Flächen der Karte herunterladen")
+
+
 def kommune_downloads(ags: str, full_access: bool) -> Component:
     """Steckbrief and tables of one municipality (Kenndaten only with confidential access)."""
     code = quote(ags)

@@ -22,6 +22,7 @@ from dash.development.base_component import Component
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
 from cockpit.dashboard.components import area_map as amap
+from cockpit.dashboard.components import export_links
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import (
     AccessDeniedError,
@@ -45,6 +46,20 @@ MAP_IDS = amap.area_map_ids(ids.AREAS_MAP_PREFIX)
 HIDDEN: dict[str, str] = {"display": "none"}
 SHOWN: dict[str, str] = {}
 FIELD_ID = ids.AREAS_FORM_FIELD
+# Slots of the download links (the link groups carry ids.AREAS_*_DOWNLOADS themselves).
+MAP_DOWNLOADS_SLOT = f"{ids.AREAS_MAP_DOWNLOADS}-slot"
+TABLE_DOWNLOADS_SLOT = f"{ids.AREAS_TABLE_DOWNLOADS}-slot"
+FILTER_INPUTS = (
+    ids.AREAS_F_KIND,
+    ids.AREAS_F_STATUS,
+    ids.AREAS_F_SOURCE,
+    ids.AREAS_F_MUNICIPALITY,
+    ids.AREAS_F_MIN_HA,
+    ids.AREAS_F_MAX_HA,
+    ids.AREAS_F_AGE,
+    ids.AREAS_F_SEARCH,
+    ids.AREAS_F_DELETED,
+)
 ERROR_ID = ids.AREAS_FORM_ERROR
 
 FORM_TITLES = {
@@ -58,19 +73,25 @@ FORM_TITLES = {
 # --------------------------------------------------------------------------- helpers
 
 
-def municipality_choices(principal: Principal) -> list[dict[str, Any]]:
-    """Dropdown options (id, name) of the municipalities whose areas the principal may see."""
+def _municipality_rows(principal: Principal) -> list[tuple[str, int, str]]:
+    """(name, id, AGS) of the municipalities whose areas the principal may see, by name."""
     session = get_db()
     geometry = get_display_geometry(session, principal)
     features = json.loads(geometry.geojson).get("features", [])
     scope = authz.scope_for(principal, Permission.VIEW_CONFIDENTIAL)
-    options = []
+    rows = []
     for feature in features:
         props = feature.get("properties") or {}
-        municipality_id = municipality_id_for_ags(session, principal, str(props.get("ags", "")))
+        ags = str(props.get("ags", ""))
+        municipality_id = municipality_id_for_ags(session, principal, ags)
         if scope.allows(municipality_id):
-            options.append({"label": str(props.get("name", "")), "value": municipality_id})
-    return sorted(options, key=lambda o: str(o["label"]).casefold())
+            rows.append((str(props.get("name", "")), municipality_id, ags))
+    return sorted(rows, key=lambda r: r[0].casefold())
+
+
+def municipality_choices(principal: Principal) -> list[dict[str, Any]]:
+    """Dropdown options (id, name) of the municipalities whose areas the principal may see."""
+    return [{"label": name, "value": mid} for name, mid, _ags in _municipality_rows(principal)]
 
 
 def _context(principal: Principal) -> dict[str, Any]:
@@ -522,11 +543,12 @@ def _exchange_panel(context: dict[str, Any]) -> Component:
 def layout(principal: Principal, **_params: str) -> Component:
     """The page for ``principal`` (Kreis roles: all municipalities; Kommune: its own)."""
     if authz.scope_for(principal, Permission.VIEW_CONFIDENTIAL).is_empty:
-        raise AccessDeniedError(f"{principal.username} may not view areas")
+        raise AccessDeniedError(f"{principal.log_ref} may not view areas")
     settings = get_settings()
     session = get_db()
     geometry = get_display_geometry(session, principal)
-    municipalities = municipality_choices(principal)
+    municipality_rows = _municipality_rows(principal)
+    municipalities = [{"label": name, "value": mid} for name, mid, _ags in municipality_rows]
     context = _context(principal)
     from cockpit.dashboard.geo import geojson_url
 
@@ -547,8 +569,10 @@ def layout(principal: Principal, **_params: str) -> Component:
                     html.Div(id=ids.AREAS_MESSAGE, **{"aria-live": "polite"}),
                     map_component,
                     amap.legend(),
+                    html.Div(id=MAP_DOWNLOADS_SLOT, className="fl-downloads"),
                     html.P(id=ids.AREAS_SUMMARY, className="fl-summary", role="status"),
                     html.P(id=ids.AREAS_HINT, className="fl-hint"),
+                    html.Div(id=TABLE_DOWNLOADS_SLOT, className="fl-downloads"),
                     html.Div(id=ids.AREAS_TABLE, className="fl-table-wrap"),
                 ],
                 className="fl-main",
@@ -599,6 +623,10 @@ def layout(principal: Principal, **_params: str) -> Component:
         className="fl-page",
         children=[
             dcc.Store(id=ids.AREAS_CONTEXT, data=context),
+            dcc.Store(
+                id=ids.AREAS_MUNICIPALITY_AGS,
+                data={str(mid): ags for _name, mid, ags in municipality_rows},
+            ),
             dcc.Store(id=ids.AREAS_ROWS, data=[]),
             dcc.Store(id=ids.AREAS_SORT, data={"col": "name", "asc": True}),
             dcc.Store(id=ids.AREAS_SELECTED, data=None),
@@ -713,6 +741,17 @@ def _errors_for(outputs: list[dict[str, Any]], errors: dict[str, str]) -> list[s
     return [errors.get(str(o["id"]["field"]), "") for o in outputs]
 
 
+def _download_links(
+    principal: Principal, filters: areas.AreaFilter, ags_by_id: dict[str, str] | None
+) -> tuple[list[Any], list[Any]]:
+    """(table links, map links) carrying ``filters``; none without export permission (the
+    export routes authorize again: the Kommune's scope, deleted areas only for editors)."""
+    if authz.scope_for(principal, Permission.EXPORT_DATA).is_empty:
+        return [], []
+    query = present.export_query(filters, ags_by_id if isinstance(ags_by_id, dict) else {})
+    return [export_links.area_table_downloads(query)], [export_links.area_map_downloads(query)]
+
+
 def register_callbacks(app: Dash) -> None:
     """All callbacks of the page (registered on ``app``, never globally)."""
 
@@ -723,16 +762,14 @@ def register_callbacks(app: Dash) -> None:
         Output(ids.AREAS_ROWS, "data"),
         Output(ids.AREAS_SUMMARY, "children"),
         Output(ids.AREAS_HINT, "children"),
-        Input(ids.AREAS_F_KIND, "value"),
-        Input(ids.AREAS_F_STATUS, "value"),
-        Input(ids.AREAS_F_SOURCE, "value"),
-        Input(ids.AREAS_F_MUNICIPALITY, "value"),
-        Input(ids.AREAS_F_MIN_HA, "value"),
-        Input(ids.AREAS_F_MAX_HA, "value"),
-        Input(ids.AREAS_F_AGE, "value"),
-        Input(ids.AREAS_F_SEARCH, "value"),
-        Input(ids.AREAS_F_DELETED, "value"),
+        Output(TABLE_DOWNLOADS_SLOT, "children"),
+        Output(MAP_DOWNLOADS_SLOT, "children"),
+        Output(MAP_IDS.map, "viewport", allow_duplicate=True),
+        *(Input(component, "value") for component in FILTER_INPUTS),
         Input(ids.AREAS_REFRESH, "data"),
+        State(ids.AREAS_MUNICIPALITY_AGS, "data"),
+        # Runs on page load too (fills list and links); the map keeps its initial view then.
+        prevent_initial_call="initial_duplicate",
     )
     def update_list(
         kinds: list[str] | None,
@@ -745,6 +782,7 @@ def register_callbacks(app: Dash) -> None:
         search: str | None,
         deleted: list[str] | None,
         _refresh: int | None,
+        ags_by_id: dict[str, str] | None,
     ) -> tuple[Any, ...]:
         principal = current_principal()
         filters = present.build_filter(
@@ -766,10 +804,16 @@ def register_callbacks(app: Dash) -> None:
                 stale_after_days=get_settings().stale_after_days,
             )
         except CockpitError as error:
-            log.warning("area list refused for %s: %s", principal.username, error)
+            log.warning("area list refused for %s: %s", principal.log_ref, error)
             empty = present.EMPTY_FC
-            return empty, empty, empty, [], error.user_message, ""
+            return empty, empty, empty, [], error.user_message, "", [], [], no_update
         layers = present.split_layers(result.geojson)
+        table_links, map_links = _download_links(principal, filters, ags_by_id)
+        # Fit the map to the result when the user changed a filter (not on load, not after
+        # a save, which shows the saved area; panning never runs this callback).
+        viewport = (
+            present.fit_viewport(result.bounds) if ctx.triggered_id in FILTER_INPUTS else None
+        )
         return (
             layers[present.AreaKind.GEWERBE],
             layers[present.AreaKind.INDUSTRIE],
@@ -777,6 +821,9 @@ def register_callbacks(app: Dash) -> None:
             present.table_rows(result.items),
             present.summary_text(result),
             result.hint,
+            table_links,
+            map_links,
+            viewport if viewport is not None else no_update,
         )
 
     @app.callback(
@@ -942,7 +989,7 @@ def register_callbacks(app: Dash) -> None:
                 session, principal, selected, stale_after_days=get_settings().stale_after_days
             )
         except CockpitError as error:
-            log.info("area detail %s refused for %s: %s", selected, principal.username, error)
+            log.info("area detail %s refused for %s: %s", selected, principal.log_ref, error)
             return (
                 present.alert(error.user_message, "error"),
                 None,
@@ -1178,7 +1225,7 @@ def register_callbacks(app: Dash) -> None:
         try:
             outcome = _submit_form(principal, form_mode, values, reason or "", geometry)
         except ConflictError as error:
-            log.info("area form conflict for %s: %s", principal.username, error)
+            log.info("area form conflict for %s: %s", principal.log_ref, error)
             return (
                 present.alert(
                     [
@@ -1195,7 +1242,7 @@ def register_callbacks(app: Dash) -> None:
                 SHOWN,
             )
         except ValidationError as error:
-            log.info("area form rejected for %s: %s", principal.username, error)
+            log.info("area form rejected for %s: %s", principal.log_ref, error)
             errors = present.field_error_texts(error.field, error.user_message)
             return (
                 present.alert(error.user_message, "error"),
@@ -1207,7 +1254,7 @@ def register_callbacks(app: Dash) -> None:
                 no_update,
             )
         except CockpitError as error:
-            log.warning("area form failed for %s: %s", principal.username, error)
+            log.warning("area form failed for %s: %s", principal.log_ref, error)
             return (
                 present.alert(error.user_message, "error"),
                 no_errors,
@@ -1276,7 +1323,7 @@ def register_callbacks(app: Dash) -> None:
         except ConflictError as error:
             return present.alert(error.user_message, "error"), no_update, SHOWN, no_update
         except CockpitError as error:
-            log.info("area action refused for %s: %s", principal.username, error)
+            log.info("area action refused for %s: %s", principal.log_ref, error)
             return present.alert(error.user_message, "error"), no_update, no_update, no_update
         return present.alert(text, "success"), _bump(refresh), HIDDEN, ""
 
@@ -1330,7 +1377,7 @@ def register_callbacks(app: Dash) -> None:
                     metric_crs=get_settings().metric_crs,
                 )
             except CockpitError as error:
-                log.info("export refused for %s: %s", principal.username, error)
+                log.info("export refused for %s: %s", principal.log_ref, error)
                 return no_update, present.alert(error.user_message, "error")
             payload, filename = present.export_download(result.files, result.manifest_path)
         return (

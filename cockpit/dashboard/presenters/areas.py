@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -157,6 +158,40 @@ def build_filter(
         search=(search or "").strip()[:100],
         include_deleted=include_deleted,
     )
+
+
+def export_query(filters: AreaFilter, ags_by_id: Mapping[Any, str]) -> str:
+    """URL query of the area exports for ``filters`` (the page's current filters).
+
+    Same keys and values as :func:`cockpit.services.exports.parse_area_filter` reads, so
+    the downloaded file holds exactly the filtered areas; municipalities as AGS
+    (``ags_by_id`` maps the dropdown's ids — as int or JSON string keys — to AGS).
+    Unset filters are left out.
+    """
+    municipalities = [
+        str(ags_by_id.get(i, ags_by_id.get(str(i), ""))) for i in filters.municipality_ids
+    ]
+    stale = filters.stale
+    params: list[tuple[str, str]] = [
+        ("kinds", ",".join(k.value for k in filters.kinds)),
+        ("statuses", ",".join(s.value for s in filters.statuses)),
+        ("sources", ",".join(s.value for s in filters.sources)),
+        ("municipalities", ",".join(m for m in municipalities if m)),
+        ("min_ha", "" if filters.min_ha is None else repr(float(filters.min_ha))),
+        ("max_ha", "" if filters.max_ha is None else repr(float(filters.max_ha))),
+        ("age", "" if stale is None else (AGE_STALE if stale else AGE_CURRENT)),
+        ("search", filters.search),
+        ("deleted", "ja" if filters.include_deleted else ""),
+    ]
+    return urlencode([(k, v) for k, v in params if v], safe=",")
+
+
+def fit_viewport(bounds: Sequence[float] | None) -> dict[str, Any] | None:
+    """Map viewport that fits the filtered areas (``AreaListResult.bounds``), or ``None``."""
+    box = leaflet_bounds(bounds)
+    if box is None:
+        return None
+    return {"bounds": box, "transition": "flyToBounds"}
 
 
 # --------------------------------------------------------------------------- map
