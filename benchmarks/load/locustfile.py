@@ -62,8 +62,9 @@ class DashClient:
         items = [*callback["inputs"], *callback["state"]]
         if any(not isinstance(i["id"], str) or i["id"].startswith("{") for i in items):
             return False
+        # "prop@hash" marks an allow_duplicate output; the server strips it (like the renderer)
         outputs = _parse_outputs(callback["output"])
-        return all(not oid.startswith("{") and "@" not in prop for oid, prop in outputs)
+        return all(not oid.startswith("{") for oid, _prop in outputs)
 
     def load_app(self) -> None:
         client = self.user.client
