@@ -6,6 +6,7 @@ a rejected file ends with a German message and exit code 1 (nothing was written)
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,12 +69,19 @@ def _finish(report: Any, failure: CockpitError | None) -> None:
 @click.option("--layer", help="Ebene der Datei (GeoPackage) bzw. Datei im ZIP-Archiv.")
 @click.option("--name", "district_name", help="Name des Landkreises, z. B. 'Landkreis Görlitz'.")
 @click.option("--source", default="", help="Quellenangabe, die bei den Gemeinden gespeichert wird.")
+@click.option(
+    "--gebietsstand",
+    "territorial_status",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d.%m.%Y"]),
+    help="Gebietsstand der Datei (z. B. 01.01.2016); sonst das neueste Änderungsdatum (WSK).",
+)
 def import_boundaries_cmd(
     file: Path,
     district_ags: str | None,
     layer: str | None,
     district_name: str | None,
     source: str,
+    territorial_status: dt.datetime | None,
 ) -> None:
     """Gemeindegrenzen eines Landkreises aus FILE importieren (GeoPackage, Shapefile, ZIP,
     GeoJSON; VG250-Spalten AGS/ARS, GEN, BEZ).
@@ -96,6 +104,7 @@ def import_boundaries_cmd(
                 metric_crs=settings.metric_crs,
                 source=source,
                 progress=callback,
+                territorial_status=territorial_status.date() if territorial_status else None,
             )
         except CockpitError as error:
             failure = error

@@ -102,6 +102,7 @@ INDICATOR_FILE = "lk_goerlitz_kennzahlen.csv"
 BOUNDARY_SOURCE = (
     "VG250 Gemeinden (Gebietsstand 2016), © GeoBasis-DE / BKG (2016), Daten verändert, dl-de/by-2-0"
 )
+BOUNDARY_STATUS = dt.date(2016, 1, 1)  # VG250 of 01.01.2016 (../shared/data/README.md)
 INDICATOR_SOURCE = (
     "Zensus 2022, Statistische Ämter des Bundes und der Länder, dl-de/by-2-0; "
     "INKAR, © BBSR Bonn, dl-de/by-2-0"
@@ -298,6 +299,7 @@ def load_demo(
             DISTRICT_AGS,
             district_name=DISTRICT_NAME,
             source=BOUNDARY_SOURCE,
+            territorial_status=BOUNDARY_STATUS,
         )
     if session.scalar(select(IndicatorValue.id).where(~IndicatorValue.is_demo).limit(1)) is None:
         say("Kennzahlen (Zensus 2022, INKAR) werden importiert …")

@@ -145,6 +145,7 @@ class BoundaryImportReport:
     total_area_km2: float = 0.0
     display_tolerance_m: float = DEFAULT_DISPLAY_TOLERANCE_M
     display_geojson_bytes: int = 0
+    territorial_status: dt.date | None = None  # Gebietsstand (given, or newest WSK)
 
     def summary_lines(self) -> list[str]:
         """German summary for the CLI and the UI."""
@@ -155,6 +156,8 @@ class BoundaryImportReport:
             f"Fläche {_num(self.total_area_km2, 1)} km².",
             f"Neu angelegt: {_num(len(self.created))}, aktualisiert: {_num(len(self.updated))}.",
         ]
+        if self.territorial_status is not None:
+            lines.append(f"Gebietsstand: {self.territorial_status:%d.%m.%Y}.")
         if self.district_created:
             lines.append(f"Der Landkreis {self.district_ags} wurde neu angelegt.")
         if self.repaired:
@@ -356,6 +359,7 @@ def import_boundaries(
     progress: Progress | None = None,
     display_tolerance_m: float = DEFAULT_DISPLAY_TOLERANCE_M,
     where: str | None = None,
+    territorial_status: dt.date | None = None,
 ) -> BoundaryImportReport:
     """Import (upsert) the municipalities of one district from a VG250-like vector file.
 
@@ -371,6 +375,10 @@ def import_boundaries(
         Storage CRS of the boundaries (areas are measured there).
     where
         Optional OGR SQL filter to read only part of a big file (e.g. ``AGS LIKE '15087%'``).
+    territorial_status
+        The Gebietsstand of the file (e.g. 2016-01-01 for VG250 of 01.01.2016), stored with
+        every municipality and the district. Without it, the newest change date of the file
+        (VG250 column ``WSK``) is used, if the file has one.
 
     Returns
     -------
@@ -401,6 +409,7 @@ def import_boundaries(
         display = _display_geometries(features, metric_crs, display_tolerance_m)
         step.advance()
         report.source_crs = source_crs
+        report.territorial_status = territorial_status or _newest_change_date(frame)
         report.display_tolerance_m = display_tolerance_m
         report.display_geojson_bytes = _geojson_size(
             {f.ags: g for f, g in zip(features, display, strict=True)}
@@ -423,6 +432,9 @@ def import_boundaries(
                 "updated": len(report.updated),
                 "repaired": report.repaired,
                 "missing_in_file": report.missing_in_file,
+                "territorial_status": (
+                    report.territorial_status.isoformat() if report.territorial_status else None
+                ),
             },
         )
         session.commit()
@@ -585,6 +597,15 @@ def _prepare_boundaries(
     return features, report
 
 
+def _newest_change_date(frame: gpd.GeoDataFrame) -> dt.date | None:
+    """The newest VG250 ``WSK`` (date of the last territorial change) in the file."""
+    column = _find_column(frame.columns, ("wsk",))
+    if column is None:
+        return None
+    dates = pd.to_datetime(frame[column], errors="coerce", format="mixed").dropna()
+    return None if dates.empty else dates.max().date()
+
+
 def _int_or_none(value: object) -> int | None:
     try:
         number = float(str(value))
@@ -648,6 +669,8 @@ def _write_boundaries(
             district.name = district_name
         district.boundary = boundary
         district.source = source
+    if report.territorial_status is not None:
+        district.territorial_status = report.territorial_status
     report.district_name = district.name
 
     existing = {
@@ -672,6 +695,8 @@ def _write_boundaries(
         municipality.display_boundary = shape
         municipality.area_km2 = round(feature.geometry.area / 1e6, 4)
         municipality.source = source
+        if report.territorial_status is not None:
+            municipality.territorial_status = report.territorial_status
     in_file = {f.ags for f in features}
     report.missing_in_file = sorted(
         f"{m.ags} {m.name}" for a, m in existing.items() if a not in in_file

@@ -51,10 +51,13 @@ def test_import_goerlitz_boundaries_then_indicators(
             "14626",
             "--name",
             "Landkreis Görlitz",
+            "--gebietsstand",
+            "01.01.2016",
         ]
     )
     assert result.exit_code == 0, result.output
     assert "Landkreis Görlitz (14626): 53 Gemeinden, Fläche 2.109,6 km²." in result.output
+    assert "Gebietsstand: 01.01.2016." in result.output
     assert _count(settings, Municipality) == 53
 
     result = runner.invoke(args=["import-indicators", str(data_dir / "lk_goerlitz_kennzahlen.csv")])

@@ -6,6 +6,7 @@ as it was (row counts before == after).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,6 +159,12 @@ def test_goerlitz_boundaries_import(db: Session, data_dir: Path) -> None:
     assert goerlitz.kind is MunicipalityKind.STADT
     assert goerlitz.ars == "146260110110"
     assert goerlitz.area_km2 == pytest.approx(67.4, abs=0.05)
+    # no Gebietsstand given: the newest change date (WSK) of the 53 municipalities
+    newest = max(pyogrio.read_dataframe(data_dir / GOERLITZ_GPKG, read_geometry=False)["WSK"])
+    assert newest == "2015-01-13"
+    assert report.territorial_status == dt.date(2015, 1, 13)
+    assert {m.territorial_status for m in rows} == {dt.date(2015, 1, 13)}
+    assert "Gebietsstand: 13.01.2015." in report.summary_lines()
     assert goerlitz.source == "VG250 2016"
     assert goerlitz.boundary.geom_type == "MultiPolygon"
     assert goerlitz.boundary.is_valid
@@ -215,7 +222,9 @@ def test_reimport_updates_in_place_and_reports_missing(
     subset = tmp_path / "ohne_goerlitz.gpkg"
     frame[frame["AGS"] != "14626110"].to_file(subset)
 
-    report = import_boundaries(lite, SYSTEM, subset, "14626")
+    report = import_boundaries(
+        lite, SYSTEM, subset, "14626", territorial_status=dt.date(2016, 1, 1)
+    )
     assert report.created == []
     assert len(report.updated) == 52
     assert report.missing_in_file == ["14626110 Görlitz"]
@@ -226,6 +235,10 @@ def test_reimport_updates_in_place_and_reports_missing(
     assert after == ids  # same rows, nothing deleted, nothing duplicated
     district = lite.scalars(select(District)).one()
     assert district.name == "Landkreis Görlitz"  # kept: no new name given
+    assert district.territorial_status == dt.date(2016, 1, 1)  # as given
+    statuses = dict(lite.execute(select(Municipality.ags, Municipality.territorial_status)).all())
+    assert statuses["14626610"] == dt.date(2016, 1, 1)
+    assert statuses["14626110"] == dt.date(2015, 1, 13)  # not in the file: unchanged
 
 
 @pytest.mark.parametrize(
@@ -253,6 +266,7 @@ def test_other_districts_from_25832_are_reprojected(
     assert all(m.display_boundary is not None and m.display_boundary.is_valid for m in rows)
     district = db.scalars(select(District)).one()
     assert district.name == f"Landkreis {district_ags}"
+    assert report.territorial_status is None  # the 2022 file has no WSK column
 
 
 def test_zipped_shapefile_with_ars_only_and_numeric_keys(lite: Session, tmp_path: Path) -> None:
