@@ -203,14 +203,19 @@ def export_snapshot(
         _audit(principal, record, f"{params.indicator}:{params.year}")
     except CockpitError as error:
         raise _fail(error) from error
-    if recorded_hash is not None and recorded_hash != data.data_hash:
+    _saved(output, payload, data.data_hash, recorded_hash)
+
+
+def _saved(output: Path, payload: bytes, data_hash: str, recorded_hash: str | None) -> None:
+    """Say what was written and, when reproducing, whether the data changed since."""
+    if recorded_hash is not None and recorded_hash != data_hash:
         click.echo(
             "Achtung: Der Datenstand hat sich seit dem ursprünglichen Export geändert "
-            f"({recorded_hash[:12]} → {data.data_hash[:12]}); die Karte kann abweichen.",
+            f"({recorded_hash[:12]} → {data_hash[:12]}); die Karte kann abweichen.",
             err=True,
         )
     elif recorded_hash is not None:
-        click.echo(f"Datenstand unverändert ({data.data_hash[:12]}).")
+        click.echo(f"Datenstand unverändert ({data_hash[:12]}).")
     click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
 
 
@@ -232,15 +237,7 @@ def _cluster_snapshot(
     )
     _write(output, payload)
     _audit(principal, record, f"themencluster:{data.overview.cluster_id}")
-    if recorded is not None and recorded.data_hash != data.data_hash:
-        click.echo(
-            "Achtung: Der Datenstand hat sich seit dem ursprünglichen Export geändert "
-            f"({recorded.data_hash[:12]} → {data.data_hash[:12]}); die Karte kann abweichen.",
-            err=True,
-        )
-    elif recorded is not None:
-        click.echo(f"Datenstand unverändert ({data.data_hash[:12]}).")
-    click.echo(f"Karte gespeichert: {output} ({len(payload):,} Bytes)".replace(",", "."))
+    _saved(output, payload, data.data_hash, recorded.data_hash if recorded else None)
 
 
 @click.command("export-report")

@@ -146,10 +146,22 @@ def build_layer(
     frame, table = export_service.get_map_layer(
         session, principal, params, **service_kwargs(settings)
     )
+    return _layer(frame, table, params.to_dict(), fmt, principal, layer="gemeinden")
+
+
+def _layer(
+    frame: Any,
+    table: export_service.TableData,
+    params: dict[str, Any],
+    fmt: str,
+    principal: Principal,
+    layer: str,
+) -> tuple[bytes, ExportRecord, export_service.TableData, int]:
+    """``frame`` as GeoPackage (``gpkg``, layer ``layer``) or GeoJSON, with its record."""
     record = build_record(
         kind="layer",
         fmt=fmt,
-        params=params.to_dict(),
+        params=params,
         data_hash=table.data_hash,
         principal=principal,
         scope=table.scope_text,
@@ -158,7 +170,7 @@ def build_layer(
         is_demo=table.is_demo,
     )
     if fmt == "gpkg":
-        payload = tables.to_gpkg(frame, record, layer="gemeinden")
+        payload = tables.to_gpkg(frame, record, layer=layer)
     else:
         payload = tables.to_geojson(frame, record)
     return payload, record, table, len(frame)
@@ -183,22 +195,7 @@ def build_area_layer(
         stale_after_days=settings.stale_after_days,
         **service_kwargs(settings),
     )
-    record = build_record(
-        kind="layer",
-        fmt=fmt,
-        params=dict(table.params),
-        data_hash=table.data_hash,
-        principal=principal,
-        scope=table.scope_text,
-        title=table.title,
-        sources=table.sources,
-        is_demo=table.is_demo,
-    )
-    if fmt == "gpkg":
-        payload = tables.to_gpkg(frame, record, layer=table.name)
-    else:
-        payload = tables.to_geojson(frame, record)
-    return payload, record, table, len(frame)
+    return _layer(frame, table, dict(table.params), fmt, principal, layer=table.name)
 
 
 def build_tables(
