@@ -137,14 +137,7 @@ class SnapshotParams:
             )
         if LAYER_MUNICIPALITIES not in layers:
             layers = (LAYER_MUNICIPALITIES, *layers)
-        municipalities = _parse_list(raw.get("municipalities"))
-        bad = [ags for ags in municipalities if not _AGS.match(ags)]
-        if bad:
-            raise ValidationError(
-                f"malformed AGS {bad}",
-                f"Der Gemeindeschlüssel „{bad[0]}“ muss aus 8 Ziffern bestehen.",
-                "municipalities",
-            )
+        municipalities = _parse_ags_list(raw.get("municipalities"))
         kinds = _parse_enum_list(raw.get("area_kinds"), AreaKind, "area_kinds")
         statuses = _parse_enum_list(raw.get("area_statuses"), AreaStatus, "area_statuses")
         return cls(
@@ -176,6 +169,19 @@ def _parse_list(raw: object) -> tuple[str, ...]:
     if isinstance(raw, Iterable):
         return tuple(str(part).strip() for part in raw if str(part).strip())
     return (str(raw),)
+
+
+def _parse_ags_list(raw: object) -> tuple[str, ...]:
+    """A comma-separated list of 8-digit AGS (malformed: :class:`ValidationError`)."""
+    municipalities = _parse_list(raw)
+    bad = [ags for ags in municipalities if not _AGS.match(ags)]
+    if bad:
+        raise ValidationError(
+            f"malformed AGS {bad}",
+            f"Der Gemeindeschlüssel „{bad[0]}“ muss aus 8 Ziffern bestehen.",
+            "municipalities",
+        )
+    return municipalities
 
 
 def _parse_enum_list(
@@ -1035,14 +1041,7 @@ def parse_area_filter(session: Session, raw: Mapping[str, Any]) -> areas.AreaFil
     raise :class:`ValidationError`, an unknown AGS :class:`NotFoundError`. Nothing is
     authorized here: the exporting services check scope and permissions.
     """
-    municipalities = _parse_list(raw.get("municipalities"))
-    bad = [ags for ags in municipalities if not _AGS.match(ags)]
-    if bad:
-        raise ValidationError(
-            f"malformed AGS {bad}",
-            f"Der Gemeindeschlüssel „{bad[0]}“ muss aus 8 Ziffern bestehen.",
-            "municipalities",
-        )
+    municipalities = _parse_ags_list(raw.get("municipalities"))
     found = dict(
         session.execute(
             select(Municipality.ags, Municipality.id).where(Municipality.ags.in_(municipalities))
