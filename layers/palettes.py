@@ -121,3 +121,17 @@ FOCUS_CATEGORIES: Final[tuple[tuple[int, str, str], ...]] = (
     (2, "zukünftiger Schwerpunkt", "#e08a00"),
     (3, "derzeitig und zukünftig", "#5b2a86"),
 )
+
+
+# Area potentials by kind (Gewerbe, Industrie, Brache): the Flächen map on screen
+# (``cockpit.dashboard.components.area_map``, ``assets/flaechen.js``/``.css`` — a test keeps
+# the static assets equal), the Kommune page and every snapshot that draws areas.
+AREA_KIND_COLOURS: Final[dict[str, str]] = {
+    "gewerbe": "#0072B2",
+    "industrie": "#D55E00",
+    "brache": "#7B3294",
+}
+AREA_OTHER_COLOUR: Final = "#444444"  # unknown kind (as in assets/flaechen.js)
+# The municipalities under the area map (boundaryStyle of assets/flaechen.js).
+AREA_BASE_FILL: Final = "#f4f4f1"
+AREA_BASE_EDGE: Final = "#6b6b6b"

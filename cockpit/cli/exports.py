@@ -21,6 +21,7 @@ from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Principal
 from cockpit.exports import build, jobs, snapshot
 from cockpit.exports.metadata import ExportRecord, read_record
+from cockpit.services import areas
 from cockpit.services import exports as export_service
 from cockpit.web import get_db, get_runtime, get_settings
 
@@ -92,6 +93,45 @@ def _with_snapshot_options(function: Any) -> Any:
     return function
 
 
+# Filters of the Flächen page (as the query parameters of /export/…/flaechen.*; the AGS
+# come from --municipalities). Parsed by services.exports.parse_area_filter, like the routes.
+_AREA_FILTER_OPTIONS = [
+    click.option("--kinds", default="", help="Flächen: Arten, kommagetrennt (gewerbe, …)."),
+    click.option("--statuses", default="", help="Flächen: Vermarktungsstände (verfuegbar, …)."),
+    click.option("--sources", default="", help="Flächen: Herkunft (geoportal, gespraech, …)."),
+    click.option("--min-ha", "min_ha", default="", help="Flächen: Mindestgröße in ha."),
+    click.option("--max-ha", "max_ha", default="", help="Flächen: Höchstgröße in ha."),
+    click.option(
+        "--age",
+        type=click.Choice(["alle", "aktuell", "ueberfaellig"]),
+        default="alle",
+        show_default=True,
+        help="Flächen: Bestätigung aktuell oder überfällig.",
+    ),
+    click.option("--search", default="", help="Flächen: Suche in Name und Geoportal-ID."),
+    click.option(
+        "--deleted", is_flag=True, help="Flächen: gelöschte Flächen einschließen (Redaktion)."
+    ),
+]
+
+
+def _with_area_filter_options(function: Any) -> Any:
+    for option in reversed(_AREA_FILTER_OPTIONS):
+        function = option(function)
+    return function
+
+
+def _area_filter(municipalities: str, area_options: dict[str, Any]) -> areas.AreaFilter:
+    """The area filter of the command-line options, parsed exactly as the export routes
+    parse their query (:func:`cockpit.services.exports.parse_area_filter`)."""
+    raw = {
+        **{key: area_options.get(key, "") for key in export_service.AREA_QUERY_KEYS},
+        "municipalities": municipalities,
+        "deleted": "ja" if area_options.get("deleted") else "",
+    }
+    return export_service.parse_area_filter(get_db(), raw)
+
+
 @click.command("export-snapshot")
 @with_appcontext
 @click.option("--user", "username", required=True, help="Benutzername; dessen Rechte gelten.")
@@ -117,6 +157,15 @@ def _with_snapshot_options(function: Any) -> Any:
     help="Themencluster-Karte (ID des Clusters) statt der Kennzahl-Karte.",
 )
 @click.option(
+    "--flaechen",
+    "area_map",
+    is_flag=True,
+    help="Karte der Flächenseite (Flächenpotenziale) mit den Flächenfiltern "
+    "(--kinds, --statuses, --sources, --municipalities, --min-ha, --max-ha, --age, "
+    "--search, --deleted) statt der Kennzahl-Karte.",
+)
+@_with_area_filter_options
+@click.option(
     "--reproduce",
     "reproduce_from",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -138,12 +187,15 @@ def export_snapshot(
     orientation: str,
     dpi: str,
     cluster_id: int | None,
+    area_map: bool,
     reproduce_from: Path | None,
     output: Path,
+    **area_options: Any,
 ) -> None:
     """Kartenausschnitt als PDF, PNG oder SVG exportieren (wie in der Übersicht).
 
-    Mit --cluster ID die Karte der Themencluster-Ansicht für dieses Cluster.
+    Mit --cluster ID die Karte der Themencluster-Ansicht für dieses Cluster; mit
+    --flaechen die Karte der Flächenseite mit den Flächenfiltern.
 
     Mit --reproduce werden Kennzahl, Jahr, Klassen, Farben, Ebenen, Ausschnitt, Format und
     Exportdatum aus der Datei übernommen; bei unverändertem Datenstand entsteht dieselbe
@@ -169,6 +221,10 @@ def export_snapshot(
                 cluster = int(raw) if raw is not None else None
                 _cluster_snapshot(principal, cluster, page, output, recorded)
                 return
+            if recorded.params.get("lens") == export_service.AREA_LENS:
+                filters = export_service.parse_area_filter(get_db(), recorded.params)
+                _area_snapshot(principal, filters, page, output, recorded)
+                return
             params = export_service.SnapshotParams.from_mapping(recorded.params)
             created_at = recorded.created_at
             recorded_hash = recorded.data_hash
@@ -178,9 +234,15 @@ def export_snapshot(
                     f"von {principal.username} kann das Ergebnis abweichen.",
                     err=True,
                 )
+        elif cluster_id is not None and area_map:
+            raise click.UsageError("Bitte geben Sie entweder --cluster oder --flaechen an.")
         elif cluster_id is not None:
             page = snapshot.PageSpec(fmt, paper, orientation, int(dpi))  # type: ignore[arg-type]
             _cluster_snapshot(principal, cluster_id, page, output)
+            return
+        elif area_map:
+            page = snapshot.PageSpec(fmt, paper, orientation, int(dpi))  # type: ignore[arg-type]
+            _area_snapshot(principal, _area_filter(municipalities, area_options), page, output)
             return
         else:
             params = export_service.SnapshotParams.from_mapping(
@@ -238,6 +300,28 @@ def _cluster_snapshot(
     _write(output, payload)
     _audit(principal, record, f"themencluster:{data.overview.cluster_id}")
     _saved(output, payload, data.data_hash, recorded.data_hash if recorded else None)
+
+
+def _area_snapshot(
+    principal: Principal,
+    filters: areas.AreaFilter,
+    page: snapshot.PageSpec,
+    output: Path,
+    recorded: ExportRecord | None = None,
+) -> None:
+    """The Flächen map snapshot; with ``recorded``: again, as of that export."""
+    payload, record, data = build.build_area_snapshot(
+        get_db(),
+        principal,
+        filters,
+        page,
+        get_settings(),
+        created_at=recorded.created_at if recorded is not None else None,
+    )
+    _write(output, payload)
+    _audit(principal, record, export_service.AREA_LENS)
+    _saved(output, payload, data.data_hash, recorded.data_hash if recorded else None)
+    click.echo(f"{len(data.areas)} Flächen auf der Karte.")
 
 
 @click.command("export-report")
@@ -299,9 +383,11 @@ TABLES = ("karte", "ebene", "kennzahlen", "kenndaten", "flaechen")
     type=click.Choice(TABLES),
     required=True,
     help="karte = Werte der Übersichtskarte, ebene = Gemeinden mit Werten als Geodaten, "
-    "kennzahlen/kenndaten = einer Gemeinde (--ags), flaechen = Flächenpotenziale.",
+    "kennzahlen/kenndaten = einer Gemeinde (--ags), flaechen = Flächenpotenziale "
+    "(mit den Flächenfiltern).",
 )
 @_with_snapshot_options
+@_with_area_filter_options
 @click.option("--ags", default="", help="Gemeindeschlüssel für kennzahlen/kenndaten.")
 @click.option(
     "--format",
@@ -330,8 +416,13 @@ def export_table(
     sep: str,
     decimal: str,
     output: Path,
+    **area_options: Any,
 ) -> None:
-    """Tabelle hinter einer Karte oder Grafik exportieren (CSV, XLSX, GeoPackage, GeoJSON)."""
+    """Tabelle hinter einer Karte oder Grafik exportieren (CSV, XLSX, GeoPackage, GeoJSON).
+
+    --table flaechen nimmt die Filter der Flächenseite (--kinds, --statuses, --sources,
+    --municipalities, --min-ha, --max-ha, --age, --search, --deleted).
+    """
     principal = _principal(username)
     session = get_db()
     if sep == decimal:
@@ -378,6 +469,7 @@ def export_table(
                 export_service.get_area_table(
                     session,
                     principal,
+                    _area_filter(municipalities, area_options),
                     stale_after_days=get_settings().stale_after_days,
                     district_ags=get_settings().district_ags,
                 )

@@ -140,7 +140,7 @@ AREAS_IMPORT_APPLY = "areas-import-apply"
 AREAS_IMPORT_MESSAGE = "areas-import-message"
 AREAS_MUNICIPALITY_AGS = "areas-municipality-ags"  # store: {municipality id: AGS} of the choices
 AREAS_TABLE_DOWNLOADS = "areas-table-downloads"  # link group (CSV/XLSX of the filtered list)
-AREAS_MAP_DOWNLOADS = "areas-map-downloads"  # link group (GeoPackage/GeoJSON of the areas)
+AREAS_MAP_DOWNLOADS = "areas-map-downloads"  # link group (map PDF/PNG/SVG, GeoPackage/GeoJSON)
 # Erhebungsgespräch (pages/erhebung.py)
 SURVEY_CONTEXT = "survey-context"  # store: {"municipality_id", "ags"} (untrusted)
 SURVEY_ID = "survey-id"  # store: running survey id

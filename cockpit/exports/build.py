@@ -93,6 +93,42 @@ def build_cluster_snapshot(
     return payload, record, data
 
 
+def build_area_snapshot(
+    session: Session,
+    principal: Principal,
+    filters: areas.AreaFilter,
+    page: snapshot.PageSpec,
+    settings: Settings,
+    *,
+    created_at: str | None = None,
+) -> tuple[bytes, ExportRecord, export_service.AreaMapData]:
+    """Map snapshot of the Flächen page for ``filters`` (PDF/PNG/SVG) as
+    ``(payload, record, data)``; the record's parameters are ``{"lens": "flaechen"}`` plus
+    the filters in query form (:func:`cockpit.services.exports.area_filter_params`)."""
+    data = export_service.get_area_map_data(
+        session,
+        principal,
+        filters,
+        stale_after_days=settings.stale_after_days,
+        **service_kwargs(settings),
+    )
+    record = build_record(
+        kind="snapshot",
+        fmt=page.fmt,
+        params=data.params,
+        data_hash=data.data_hash,
+        principal=principal,
+        scope=data.scope_text,
+        title="Flächenpotenziale",
+        sources=data.sources,
+        is_demo=data.is_demo,
+        render=page.to_dict(),
+        created_at=created_at,
+    )
+    payload = snapshot.render_snapshot(snapshot.area_sheet(data), page, record)
+    return payload, record, data
+
+
 # --------------------------------------------------------------------------- report
 
 

@@ -20,6 +20,8 @@ Routes (query parameters as in :class:`~cockpit.services.exports.SnapshotParams`
   :func:`~cockpit.services.exports.parse_area_filter`: ``kinds``, ``statuses``,
   ``sources``, ``municipalities``, ``min_ha``, ``max_ha``, ``age``, ``search``,
   ``deleted``);
+* ``/export/flaechen/karte.<pdf|png|svg>`` — map snapshot of the Flächen page with the
+  same filters (plus ``paper``, ``orientation``, ``dpi``);
 * ``/export/steckbriefe`` — page for "Steckbriefe aller Gemeinden" (background job with
   progress and cancel; JSON endpoints below it).
 """
@@ -62,6 +64,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
+AREA_SNAPSHOT_TARGET: Final = "flaechen"  # audited as snapshot:flaechen
 SNAPSHOT_KEYS: Final = (
     "indicator",
     "year",
@@ -292,6 +295,18 @@ def area_layer(fmt: str) -> ResponseReturnValue:
     )
     _audit(principal, record, f"{table.name}_ebene")
     return _download(payload, f"{table.name}.{fmt}", tables.MIME[fmt])
+
+
+@bp.get("/flaechen/karte.<fmt>")
+def area_snapshot(fmt: str) -> ResponseReturnValue:
+    page = _page_spec(fmt)
+    principal = current_principal()
+    filters = _area_filter()
+    payload, record, _data = build.build_area_snapshot(
+        get_db(), principal, filters, page, get_settings()
+    )
+    _audit(principal, record, AREA_SNAPSHOT_TARGET)
+    return _download(payload, snapshot.area_snapshot_filename(page), snapshot.MIME[page.fmt])
 
 
 # --------------------------------------------------------------------------- Themencluster

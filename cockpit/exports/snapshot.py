@@ -5,7 +5,9 @@ metric CRS, so the scale bar is true — with the classes and colours of the scr
 sheet is made from the overview's :class:`cockpit.services.exports.SnapshotData`
 (:func:`sheet_of`, classes from :func:`layers.palettes.map_classes`) or from the
 Themencluster lens (:func:`cluster_sheet`, categories from
-:data:`layers.palettes.FOCUS_CATEGORIES`). Every municipality is drawn as its own artist
+:data:`layers.palettes.FOCUS_CATEGORIES`) or from the Flächen page (:func:`area_sheet`:
+outlines plus the filtered areas in :data:`layers.palettes.AREA_KIND_COLOURS`, each area
+with ``gid = flaeche-<public_id>``). Every municipality is drawn as its own artist
 with ``gid = AGS`` (in SVG: ``<g id="14626110">``), so its fill can be checked. The export
 record (:mod:`cockpit.exports.metadata`) is embedded in the file.
 """
@@ -24,6 +26,7 @@ import numpy as np
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
@@ -40,12 +43,20 @@ from cockpit.exports.metadata import (
 from cockpit.services.exports import (
     LAYER_AREAS,
     LAYER_DISTRICT,
+    AreaMapData,
     ClusterMapData,
     SnapshotData,
     cluster_count_text,
 )
 from layers.cartography import add_north_arrow, add_scale_bar
-from layers.palettes import BORDER_COLOUR, NO_DATA_COLOUR, NO_DATA_LABEL
+from layers.palettes import (
+    AREA_BASE_EDGE,
+    AREA_KIND_COLOURS,
+    AREA_OTHER_COLOUR,
+    BORDER_COLOUR,
+    NO_DATA_COLOUR,
+    NO_DATA_LABEL,
+)
 
 Format = Literal["pdf", "png", "svg"]
 Paper = Literal["A4", "A3"]
@@ -67,7 +78,7 @@ METHOD_LABELS: Final = {
     "fisher_jenks": "Fisher-Jenks",
     "jenks_caspall": "Jenks-Caspall",
 }
-AREA_COLOURS: Final = {"gewerbe": "#d95f02", "industrie": "#7570b3", "brache": "#a6761d"}
+AREA_COLOURS: Final = AREA_KIND_COLOURS  # the colours of the Flächen map on screen
 DEMO_COLOUR: Final = "#b00020"
 TEXT_COLOUR: Final = "#1a1a1a"
 MUTED_COLOUR: Final = "#4d4d4d"
@@ -75,6 +86,9 @@ MAX_GID_FEATURES: Final = 3000  # above: one collection (Germany-wide maps stay 
 RESTRICTED_NOTE: Final = (
     "Werte anderer Gemeinden sind für Ihre Rolle nicht sichtbar und erscheinen grau."
 )
+AREA_RESTRICTED_NOTE: Final = "Sie sehen nur die Flächenpotenziale Ihrer eigenen Kommune."
+AREA_GID_PREFIX: Final = "flaeche-"  # SVG id of an area: flaeche-<public_id>
+AREA_FILL_ALPHA: Final = 0.55  # fill opacity of an available area on the screen map
 CLUSTER_RESTRICTED_NOTE: Final = (
     "Schwerpunkte sind Kenndaten: Sie sehen die Angaben Ihrer eigenen Kommune; "
     "für den übrigen Landkreis nur die Anzahl."
@@ -260,6 +274,11 @@ class MapSheet:
     is_demo: bool
     sources: tuple[str, ...]
     data_hash: str
+    # Municipality borders (white between choropleth classes; grey under the area map) and
+    # the area style: ``overlay`` (translucent, on the choropleth) or ``kinds`` (the Flächen
+    # map: kind colour with a solid outline, one ``<g id="flaeche-<public_id>">`` per area).
+    frame_edge: str = BORDER_COLOUR
+    area_style: Literal["overlay", "kinds"] = "overlay"
 
 
 def sheet_of(data: SnapshotData) -> MapSheet:
@@ -324,6 +343,51 @@ def cluster_sheet(data: ClusterMapData) -> MapSheet:
         is_demo=data.is_demo,
         sources=data.sources,
         data_hash=data.data_hash,
+    )
+
+
+def area_subtitle(data: AreaMapData) -> str:
+    """Count, total area and the filters in words, e.g. ``"12 Flächen, 45,3 ha · Filter:
+    Art: Gewerbefläche · Größe: ab 1,0 ha"``."""
+    count = len(data.areas)
+    total = format_number(data.total_ha, 1)
+    head = f"{count} {'Fläche' if count == 1 else 'Flächen'}, {total} ha"
+    return f"{head} · Filter: {data.filter_text}"
+
+
+def area_sheet(data: AreaMapData) -> MapSheet:
+    """The Flächen page's map as a sheet: grey municipality outlines, the filtered areas
+    in the kind colours of the screen map, legend = kinds with their counts."""
+    legend: list[LegendEntry] = [
+        ("fill", item.colour, f"{item.label}  ({item.count})") for item in data.legend
+    ]
+    legend.append(("line", AREA_BASE_EDGE, "Gemeindegrenze"))
+    if data.district_outline is not None:
+        legend.append(("line", "#000000", "Kreisgrenze"))
+    notes = [
+        "Die Karte zeigt genau die gefilterten Flächen der Flächenseite; kleine Flächen "
+        "erscheinen als Punkte in ihrer Farbe."
+    ]
+    if not data.full_scope:
+        notes.append(AREA_RESTRICTED_NOTE)
+    if not len(data.areas):
+        notes.append("Keine Fläche entspricht den Filtern.")
+    return MapSheet(
+        title="Flächenpotenziale",
+        subtitle=area_subtitle(data),
+        legend_title="Flächenpotenziale nach Art (Anzahl)",
+        legend=tuple(legend),
+        notes=tuple(notes),
+        frame=data.frame,
+        extent=data.extent,
+        district_outline=data.district_outline,
+        areas=data.areas,
+        scope_text=data.scope_text,
+        is_demo=data.is_demo,
+        sources=data.sources,
+        data_hash=data.data_hash,
+        frame_edge=AREA_BASE_EDGE,
+        area_style="kinds",
     )
 
 
@@ -495,6 +559,44 @@ def _draw_footer(
         y -= step
 
 
+def _draw_kind_areas(ax: Axes, frame: Any) -> None:
+    """Areas in their kind colour: translucent fill, solid outline (so that a 1-ha area
+    still shows at district scale), one artist with ``gid = flaeche-<public_id>`` per area."""
+    with_gids = len(frame) <= MAX_GID_FEATURES
+    shared: list[PathPatch] = []
+    shared_colours: list[str] = []
+    for public_id, kind, geometry in zip(
+        frame["public_id"], frame["kind"], frame.geometry, strict=True
+    ):
+        if geometry is None or geometry.is_empty:
+            continue
+        colour = AREA_KIND_COLOURS.get(str(kind), AREA_OTHER_COLOUR)
+        if not with_gids:
+            shared.append(PathPatch(geometry_path(geometry)))
+            shared_colours.append(colour)
+            continue
+        collection = PatchCollection(
+            [PathPatch(geometry_path(geometry))],
+            facecolors=[to_rgba(colour, AREA_FILL_ALPHA)],
+            edgecolors=[colour],
+            linewidths=[1.2],
+            zorder=5,
+        )
+        collection.set_gid(f"{AREA_GID_PREFIX}{public_id}")
+        ax.add_collection(collection, autolim=False)
+    if shared:
+        ax.add_collection(
+            PatchCollection(
+                shared,
+                facecolors=[to_rgba(c, AREA_FILL_ALPHA) for c in shared_colours],
+                edgecolors=shared_colours,
+                linewidths=1.2,
+                zorder=5,
+            ),
+            autolim=False,
+        )
+
+
 def build_figure(data: SnapshotData | MapSheet, page: PageSpec, record: ExportRecord) -> Figure:
     """The complete snapshot page as a matplotlib figure (close it after saving)."""
     if isinstance(data, SnapshotData):
@@ -521,7 +623,7 @@ def build_figure(data: SnapshotData | MapSheet, page: PageSpec, record: ExportRe
         list(frame.geometry),
         list(frame["colour"]),
         gids=[str(a) for a in frame["ags"]],
-        edgecolour=BORDER_COLOUR,
+        edgecolour=data.frame_edge,
         linewidth=border,
         zorder=2,
     )
@@ -535,7 +637,9 @@ def build_figure(data: SnapshotData | MapSheet, page: PageSpec, record: ExportRe
             linewidth=1.1,
             zorder=4,
         )
-    if data.areas is not None and len(data.areas):
+    if data.area_style == "kinds" and data.areas is not None and len(data.areas):
+        _draw_kind_areas(ax, data.areas)
+    elif data.areas is not None and len(data.areas):
         colours = [AREA_COLOURS.get(str(k), "#666666") for k in data.areas["kind"]]
         _draw_polygons(
             ax,
@@ -580,6 +684,14 @@ def snapshot_filename(data: SnapshotData, page: PageSpec) -> str:
     suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
     return (
         f"Karte_{key}_{data.params.year}_{page.paper}_"
+        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
+    )
+
+
+def area_snapshot_filename(page: PageSpec) -> str:
+    suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
+    return (
+        f"Flaechenpotenziale_{page.paper}_"
         f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
     )
 

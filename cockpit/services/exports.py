@@ -39,6 +39,8 @@ from cockpit.services import areas, audit, authz, kenndaten, maps, profile
 from layers.classify import METHODS, Method
 from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, transform_geometry, web_to_metric
 from layers.palettes import (
+    AREA_BASE_FILL,
+    AREA_KIND_COLOURS,
     DEFAULT_PALETTE,
     FOCUS_CATEGORIES,
     FOCUS_CURRENT,
@@ -1193,6 +1195,209 @@ def get_area_layer(
     digest = _geometry_digest((str(row[0]), geometries[row[0]]) for row in rows)
     data_hash = hash_payload([_table_hash(table.name, table.columns, rows), digest])
     return frame, replace(table, rows=tuple(rows), data_hash=data_hash)
+
+
+# --------------------------------------------------------------------------- area map
+
+AREA_LENS: Final = "flaechen"
+AREA_MAP_MARGIN_M: Final = 1500.0  # at least this much around the filtered areas
+AREA_MAP_MARGIN_SHARE: Final = 0.08  # ... or this share of their extent
+
+
+@dataclass(frozen=True)
+class AreaLegendItem:
+    kind: str
+    label: str
+    colour: str
+    count: int  # filtered areas of this kind
+
+
+@dataclass(frozen=True)
+class AreaMapData:
+    """Authorized content of the Flächen map snapshot.
+
+    ``frame``: the municipalities of the district (``ags``, ``name``, ``colour`` = the base
+    fill, geometry in ``metric_crs``) — public outlines only, no values. ``areas``: exactly
+    the rows of :func:`get_area_layer` for ``filters`` (``public_id``, ``name``, ``ags``,
+    ``kind`` code, ``kind_label``, ``status``, geometry). ``extent``: the filtered areas with
+    a margin, the whole district when nothing is filtered or nothing matches.
+    """
+
+    filters: areas.AreaFilter
+    params: dict[str, Any]
+    filter_text: str
+    frame: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    legend: tuple[AreaLegendItem, ...]
+    total_ha: float
+    extent: tuple[float, float, float, float]  # metric CRS
+    district_outline: BaseGeometry | None
+    district_name: str
+    scope_text: str
+    full_scope: bool
+    is_demo: bool
+    sources: tuple[str, ...]
+    data_hash: str
+    metric_crs: str
+
+
+def area_filter_text(session: Session, filters: areas.AreaFilter) -> str:
+    """The filters in German words (subtitle of the area map), e.g. ``"Art: Gewerbefläche ·
+    Größe: ab 1 ha"``; ``"ohne Filter"`` when nothing restricts the list."""
+    parts: list[str] = []
+    if filters.kinds:
+        parts.append("Art: " + ", ".join(k.label for k in filters.kinds))
+    if filters.statuses:
+        parts.append("Vermarktungsstand: " + ", ".join(s.label for s in filters.statuses))
+    if filters.sources:
+        parts.append("Herkunft: " + ", ".join(s.label for s in filters.sources))
+    if filters.municipality_ids:
+        names = dict(
+            session.execute(
+                select(Municipality.id, Municipality.name).where(
+                    Municipality.id.in_(filters.municipality_ids)
+                )
+            ).all()
+        )
+        parts.append(
+            ("Gemeinde: " if len(filters.municipality_ids) == 1 else "Gemeinden: ")
+            + ", ".join(names.get(i, str(i)) for i in filters.municipality_ids)
+        )
+    low, high = filters.min_ha, filters.max_ha
+    if low is not None and high is not None:
+        parts.append(f"Größe: {areas.format_ha(low)} bis {areas.format_ha(high)}")
+    elif low is not None:
+        parts.append(f"Größe: ab {areas.format_ha(low)}")
+    elif high is not None:
+        parts.append(f"Größe: bis {areas.format_ha(high)}")
+    if filters.stale is not None:
+        parts.append(
+            "Bestätigung: überfällig" if filters.stale else "Bestätigung: aktuell bestätigt"
+        )
+    if filters.search.strip():
+        parts.append(f"Suche: „{filters.search.strip()}“")
+    if filters.include_deleted:
+        parts.append("mit gelöschten Flächen")
+    return " · ".join(parts) if parts else "ohne Filter"
+
+
+def _is_unfiltered(filters: areas.AreaFilter) -> bool:
+    return replace(filters, bbox=None) == areas.AreaFilter()
+
+
+def _area_extent(
+    geometries: Sequence[BaseGeometry], district: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    min_x, min_y, max_x, max_y = (float(v) for v in shapely.total_bounds(list(geometries)))
+    margin = max(AREA_MAP_MARGIN_M, AREA_MAP_MARGIN_SHARE * max(max_x - min_x, max_y - min_y))
+    return min_x - margin, min_y - margin, max_x + margin, max_y + margin
+
+
+def get_area_map_data(
+    session: Session,
+    principal: Principal,
+    filters: areas.AreaFilter | None = None,
+    *,
+    stale_after_days: int = 365,
+    metric_crs: str = DEFAULT_METRIC_CRS,
+    district_ags: str = "",
+) -> AreaMapData:
+    """The Flächen map as the principal sees it with ``filters`` (needs ``EXPORT_DATA``).
+
+    The areas come only from :func:`get_area_layer` (scope ``VIEW_CONFIDENTIAL``: a Kommune
+    user gets the own areas; a foreign AGS or ``include_deleted`` without ``EDIT_AREAS``
+    raises :class:`AccessDeniedError`), the outlines are the public boundaries. The data
+    hash covers the areas (rows + geometries, as the layer export) and the outlines.
+    """
+    filters = filters or areas.AreaFilter()
+    layer, table = get_area_layer(
+        session,
+        principal,
+        filters,
+        stale_after_days=stale_after_days,
+        metric_crs=metric_crs,
+        district_ags=district_ags,
+    )
+    kinds_by_label = {k.label: k.value for k in AreaKind}
+    area_frame = gpd.GeoDataFrame(
+        {
+            "public_id": [str(v) for v in layer["public_id"]],
+            "name": list(layer["name"]),
+            "ags": list(layer["ags"]),
+            "kind": [kinds_by_label.get(str(label), "") for label in layer["kind"]],
+            "kind_label": list(layer["kind"]),
+            "status": list(layer["status"]),
+            "area_ha": [float(v) for v in layer["area_ha"]],
+        },
+        geometry=list(layer.geometry),
+        crs=metric_crs,
+    )
+    shown_kinds = filters.kinds or tuple(AreaKind)
+    legend = tuple(
+        AreaLegendItem(
+            kind.value,
+            kind.label,
+            AREA_KIND_COLOURS[kind.value],
+            int((area_frame["kind"] == kind.value).sum()),
+        )
+        for kind in AreaKind
+        if kind in shown_kinds
+    )
+    rows = [
+        (ags, name, geometry)
+        for ags, name, geometry in session.execute(
+            select(Municipality.ags, Municipality.name, Municipality.boundary).order_by(
+                Municipality.ags
+            )
+        )
+        if geometry is not None
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "ags": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "colour": [AREA_BASE_FILL] * len(rows),
+        },
+        geometry=[r[2] for r in rows],
+        crs=metric_crs,
+    )
+    boundaries = list(frame.geometry)
+    district_extent = cast(
+        tuple[float, float, float, float],
+        tuple(float(v) for v in shapely.total_bounds(boundaries)) if boundaries else (0, 0, 1, 1),
+    )
+    area_geometries = [g for g in area_frame.geometry if g is not None and not g.is_empty]
+    if _is_unfiltered(filters) or not area_geometries:
+        extent = district_extent
+    else:
+        extent = _area_extent(area_geometries, district_extent)
+    district_name = _district_name(session, principal, district_ags)
+    digest = _geometry_digest((str(a), g) for a, g in zip(frame["ags"], boundaries, strict=True))
+    data_hash = hash_payload([table.data_hash, digest])
+    log.info(
+        "area map data: user=%s areas=%d hash=%s",
+        principal.log_ref,
+        len(area_frame),
+        data_hash[:12],
+    )
+    return AreaMapData(
+        filters=filters,
+        params={"lens": AREA_LENS, **table.params},
+        filter_text=area_filter_text(session, filters),
+        frame=frame,
+        areas=area_frame,
+        legend=legend,
+        total_ha=float(sum(area_frame["area_ha"])),
+        extent=extent,
+        district_outline=shapely.coverage_union_all(boundaries) if boundaries else None,
+        district_name=district_name,
+        scope_text=table.scope_text,
+        full_scope=authz.scope_for(principal, Permission.VIEW_CONFIDENTIAL).all_municipalities,
+        is_demo=table.is_demo,
+        sources=tuple(table.sources),
+        data_hash=data_hash,
+        metric_crs=metric_crs,
+    )
 
 
 # --------------------------------------------------------------------------- Themencluster

@@ -109,6 +109,25 @@ def test_kreis_filters_selects_and_sees_detail(
     assert href.startswith("/export/tabelle/flaechen.xlsx?") and "kinds=gewerbe" in href
     gpkg_href = page.locator("#areas-map-downloads a", has_text="GeoPackage").get_attribute("href")
     assert gpkg_href == href.replace("/tabelle/flaechen.xlsx", "/ebene/flaechen.gpkg")
+    pdf_link = page.locator("#areas-map-downloads a", has_text="Karte PDF (A4)")
+    pdf_href = pdf_link.get_attribute("href")
+    assert pdf_href == href.replace("/tabelle/flaechen.xlsx", "/flaechen/karte.pdf") + "&paper=A4"
+    with page.expect_download() as snapshot_info:
+        pdf_link.click()
+    assert snapshot_info.value.suggested_filename == "Flaechenpotenziale_A4_quer.pdf"
+    snapshot_pdf = tmp_path / "karte.pdf"
+    snapshot_info.value.save_as(snapshot_pdf)
+    snapshot_text = " ".join(
+        subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(snapshot_pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
+    assert f"{len(expected)} Fläche" in snapshot_text
+    assert "Filter: Art: Gewerbefläche · Gemeinde: Görlitz" in snapshot_text
+    assert f"Gewerbefläche ({len(expected)})" in snapshot_text
     with page.expect_download() as info:
         xlsx.click()
     assert info.value.suggested_filename == "flaechenpotenziale.xlsx"

@@ -124,9 +124,17 @@ def test_download_links_carry_the_current_filters() -> None:
     }
     layer = _hrefs(export_links.area_map_downloads(query))
     assert layer == {
+        "Karte PDF (A4)": f"/export/flaechen/karte.pdf?{query}&paper=A4",
+        "PDF (A3)": f"/export/flaechen/karte.pdf?{query}&paper=A3",
+        "PNG": f"/export/flaechen/karte.png?{query}&dpi=96",
+        "PNG 300 dpi": f"/export/flaechen/karte.png?{query}&dpi=300",
+        "SVG": f"/export/flaechen/karte.svg?{query}",
         "Karte als GeoPackage": f"/export/ebene/flaechen.gpkg?{query}",
         "GeoJSON": f"/export/ebene/flaechen.geojson?{query}",
     }
+    unfiltered = _hrefs(export_links.area_map_downloads(""))
+    assert unfiltered["Karte PDF (A4)"] == "/export/flaechen/karte.pdf?paper=A4"
+    assert unfiltered["SVG"] == "/export/flaechen/karte.svg"
     assert _hrefs(export_links.area_table_downloads(""))["XLSX"] == "/export/tabelle/flaechen.xlsx"
 
     # The page writes them for roles with export permission only.
@@ -135,6 +143,9 @@ def test_download_links_carry_the_current_filters() -> None:
     own_query = query.replace("14626110,14626610", "14626110")
     assert _hrefs(table_links)["Tabelle CSV"] == f"/export/tabelle/flaechen.csv?{own_query}"
     assert _hrefs(map_links)["GeoJSON"].startswith("/export/ebene/flaechen.geojson?kinds=")
+    assert _hrefs(map_links)["Karte PDF (A4)"] == (
+        f"/export/flaechen/karte.pdf?{own_query}&paper=A4"
+    )
     admin = Principal(2, "a", Role.ADMIN)
     assert flaechen._download_links(admin, filters, ags) == ([], [])
 

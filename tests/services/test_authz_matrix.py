@@ -434,6 +434,10 @@ MATRIX: dict[str, Row] = {
         lambda c, p, m: exports.get_area_layer(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
         CONFIDENTIAL,
     ),
+    "exports.get_area_map_data": Row(
+        lambda c, p, m: exports.get_area_map_data(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        CONFIDENTIAL,
+    ),
     "exports.get_cluster_map_data": Row(
         lambda c, p, m: exports.get_cluster_map_data(c.s, p, c.cluster()),
         CONFIDENTIAL_LISTS,

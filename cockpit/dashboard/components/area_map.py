@@ -16,14 +16,12 @@ from dash import html
 from dash.development.base_component import Component
 
 from cockpit.domain.vocab import AreaKind, AreaStatus
+from layers.palettes import AREA_KIND_COLOURS
 
 ATTRIBUTION_BOUNDARIES = "© GeoBasis-DE / BKG (2016), Daten verändert, dl-de/by-2-0"
 
-KIND_COLOURS: dict[AreaKind, str] = {
-    AreaKind.GEWERBE: "#0072B2",
-    AreaKind.INDUSTRIE: "#D55E00",
-    AreaKind.BRACHE: "#7B3294",
-}
+# Shared with the snapshots (layers.palettes); must match KIND_COLOURS in assets/flaechen.js.
+KIND_COLOURS: dict[AreaKind, str] = {kind: AREA_KIND_COLOURS[kind.value] for kind in AreaKind}
 KIND_LAYER_NAMES: dict[AreaKind, str] = {
     AreaKind.GEWERBE: "Gewerbeflächen",
     AreaKind.INDUSTRIE: "Industrieflächen",

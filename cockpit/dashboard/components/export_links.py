@@ -136,6 +136,14 @@ AREA_MAP_LINKS: Final = (
     ("Karte als GeoPackage", "/export/ebene/flaechen.gpkg"),
     ("GeoJSON", "/export/ebene/flaechen.geojson"),
 )
+# Snapshots of the Flächen map (same filters + page options, as the Themencluster links).
+AREA_SNAPSHOT_LINKS: Final = (
+    ("Karte PDF (A4)", "pdf", {"paper": "A4"}),
+    ("PDF (A3)", "pdf", {"paper": "A3"}),
+    ("PNG", "png", {"dpi": "96"}),
+    ("PNG 300 dpi", "png", {"dpi": "300"}),
+    ("SVG", "svg", {}),
+)
 
 
 def _with_query(path: str, query: str) -> str:
@@ -149,9 +157,15 @@ def area_table_downloads(query: str) -> html.Div:
 
 
 def area_map_downloads(query: str) -> html.Div:
-    """GeoPackage/GeoJSON of the areas on the Flächen map (same filters as the list)."""
-    links = [_link(label, _with_query(path, query)) for label, path in AREA_MAP_LINKS]
-    return _group(links, ids.AREAS_MAP_DOWNLOADS, "Flächen der Karte herunterladen")
+    """Snapshot (PDF/PNG/SVG) and GeoPackage/GeoJSON of the Flächen map (same filters as
+    the list)."""
+    links = []
+    for label, fmt, params in AREA_SNAPSHOT_LINKS:
+        extra = urlencode(params)
+        full = "&".join(part for part in (query, extra) if part)
+        links.append(_link(label, _with_query(f"/export/flaechen/karte.{fmt}", full)))
+    links += [_link(label, _with_query(path, query)) for label, path in AREA_MAP_LINKS]
+    return _group(links, ids.AREAS_MAP_DOWNLOADS, "Karte und Flächen der Karte herunterladen")
 
 
 def kommune_downloads(ags: str, full_access: bool) -> Component:

@@ -36,10 +36,11 @@ from cockpit.services.kenndaten import (
     KenndatenView,
 )
 from cockpit.services.profile import Band, KpiSeries, MunicipalityProfile
+from layers.palettes import AREA_KIND_COLOURS
 
 BOUNDARY_ATTRIBUTION = "© GeoBasis-DE / BKG (2016), Daten verändert, dl-de/by-2-0"
 DEMO_LABEL = "Demo-Daten"
-AREA_COLOURS = {"gewerbe": "#1f5fa8", "industrie": "#6a3d9a", "brache": "#9c4a12"}
+AREA_COLOURS = AREA_KIND_COLOURS  # the colours of the Flächen map
 PARTY_COLOURS = {
     "CDU": "#222222",
     "AFD": "#0a7fc2",
