@@ -1293,6 +1293,19 @@ def _area_extent(
     return min_x - margin, min_y - margin, max_x + margin, max_y + margin
 
 
+def _municipality_outlines(session: Session) -> list[tuple[str, str, BaseGeometry]]:
+    """(AGS, name, metric boundary) of every municipality with a boundary, by AGS."""
+    return [
+        (ags, name, geometry)
+        for ags, name, geometry in session.execute(
+            select(Municipality.ags, Municipality.name, Municipality.boundary).order_by(
+                Municipality.ags
+            )
+        )
+        if geometry is not None
+    ]
+
+
 def get_area_map_data(
     session: Session,
     principal: Principal,
@@ -1343,15 +1356,7 @@ def get_area_map_data(
         for kind in AreaKind
         if kind in shown_kinds
     )
-    rows = [
-        (ags, name, geometry)
-        for ags, name, geometry in session.execute(
-            select(Municipality.ags, Municipality.name, Municipality.boundary).order_by(
-                Municipality.ags
-            )
-        )
-        if geometry is not None
-    ]
+    rows = _municipality_outlines(session)
     frame = gpd.GeoDataFrame(
         {
             "ags": [r[0] for r in rows],
@@ -1508,15 +1513,7 @@ def get_cluster_map_data(
     overview = _cluster_overview(session, principal, cluster_id)
     codes = cluster_focus_codes(overview)
     categories = {code: (label, colour) for code, label, colour in FOCUS_CATEGORIES}
-    rows = [
-        (ags, name, geometry)
-        for ags, name, geometry in session.execute(
-            select(Municipality.ags, Municipality.name, Municipality.boundary).order_by(
-                Municipality.ags
-            )
-        )
-        if geometry is not None
-    ]
+    rows = _municipality_outlines(session)
     frame = gpd.GeoDataFrame(
         {
             "ags": [r[0] for r in rows],
