@@ -138,12 +138,56 @@
     });
   }
 
-  function startObserver() {
+  // A 2-ha area is under one pixel wide at district zoom, and Leaflet then draws nothing
+  // for it: the district map looked empty. Polygons smaller than MIN_PX are drawn as a
+  // MIN_PX square at their centre instead (same style, still clickable), like the point
+  // symbols of small features in desktop GIS; from the zoom where the shape is visible on,
+  // Leaflet draws the real outline again.
+  var MIN_PX = 7;
+  var patchedPolygons = false;
+
+  function patchSmallPolygons() {
+    if (patchedPolygons || !window.L || !window.L.Polygon) {
+      return;
+    }
+    var clip = window.L.Polygon.prototype._clipPoints;
+    window.L.Polygon.prototype._clipPoints = function () {
+      clip.call(this);
+      if (!this._rings || !this._rings.length || !this._renderer) {
+        return;
+      }
+      // the outline's own pixel extent (_pxBounds is padded by the click tolerance)
+      var shape = window.L.bounds([].concat.apply([], this._rings));
+      var size = shape.getSize();
+      if (size.x >= MIN_PX || size.y >= MIN_PX) {
+        return;
+      }
+      var bounds = this._renderer._bounds;
+      var centre = shape.getCenter();
+      if (bounds && !bounds.contains(centre)) {
+        return;
+      }
+      var h = MIN_PX / 2;
+      var P = window.L.point;
+      this._parts = [[
+        P(centre.x - h, centre.y - h), P(centre.x + h, centre.y - h),
+        P(centre.x + h, centre.y + h), P(centre.x - h, centre.y + h)
+      ]];
+    };
+    patchedPolygons = true;
+  }
+
+  function onDomChange() {
+    patchSmallPolygons();
     translateToolbars(document);
+  }
+
+  function startObserver() {
+    onDomChange();
     new MutationObserver(function (mutations) {
       for (var i = 0; i < mutations.length; i++) {
         if (mutations[i].addedNodes.length) {
-          translateToolbars(document);
+          onDomChange();
           return;
         }
       }

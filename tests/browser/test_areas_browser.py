@@ -74,6 +74,20 @@ def test_kreis_filters_selects_and_sees_detail(
     )
     total = areas_summary(page)
     assert re.match(r"^\d[\d.]* Flächen · ", total), total
+    # At district zoom every area is visible, at least 7 px wide (most are under one pixel as
+    # shapes and drawn as a square symbol), on top of the municipality outlines.
+    symbols = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#areas-map .leaflet-overlay-pane path'))
+            .map(p => p.getBoundingClientRect())
+            .filter(r => Math.max(r.width, r.height) >= 6.5)
+            .map(r => {
+                const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                return hit !== null && hit.closest('.leaflet-overlay-pane') !== null;
+            })"""
+    )
+    shown = int(total.split(" Flächen")[0].replace(".", ""))
+    assert len(symbols) == shown, (len(symbols), shown)
+    assert sum(symbols) >= 0.9 * shown  # on top (a few overlap each other or the controls)
     scale_before = page.inner_text("#areas-map .leaflet-control-scale-line")
 
     page.get_by_label("Gewerbefläche", exact=True).check()

@@ -46,6 +46,7 @@ BOUNDARY_TOOLTIP = {"variable": "cockpitAreas.boundaryTooltip"}
 HIGHLIGHT_STYLE = {"variable": "cockpitAreas.highlightStyle"}
 
 EMPTY_FC: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+BOUNDARY_PANE = "fl-boundaries"  # CSS class leaflet-fl-boundaries-pane
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,20 @@ def area_map(
     boundary_kwargs: dict[str, Any] = {"data": boundaries or EMPTY_FC}
     if boundaries_url and boundaries is None:
         boundary_kwargs = {"url": boundaries_url}
+    # The outlines arrive by URL after the area layers: in their own pane below the overlay
+    # pane (z-index in flaechen.css) they can never cover the areas.
     children.append(
-        dl.GeoJSON(
-            id=ids.boundaries,
-            style=BOUNDARY_STYLE,
-            onEachFeature=BOUNDARY_TOOLTIP,
-            attribution=ATTRIBUTION_BOUNDARIES,
-            interactive=True,
-            bubblingMouseEvents=True,
-            **boundary_kwargs,
+        dl.Pane(
+            dl.GeoJSON(
+                id=ids.boundaries,
+                style=BOUNDARY_STYLE,
+                onEachFeature=BOUNDARY_TOOLTIP,
+                attribution=ATTRIBUTION_BOUNDARIES,
+                interactive=True,
+                bubblingMouseEvents=True,
+                **boundary_kwargs,
+            ),
+            name=BOUNDARY_PANE,
         )
     )
     overlays = [
