@@ -76,20 +76,10 @@ def build_cluster_snapshot(
     data = export_service.get_cluster_map_data(
         session, principal, cluster_id, **service_kwargs(settings)
     )
-    record = build_record(
-        kind="snapshot",
-        fmt=page.fmt,
-        params=data.params,
-        data_hash=data.data_hash,
-        principal=principal,
-        scope=data.scope_text,
-        title=f"Themencluster {data.overview.cluster_name}",
-        sources=data.sources,
-        is_demo=data.is_demo,
-        render=page.to_dict(),
-        created_at=created_at,
+    title = f"Themencluster {data.overview.cluster_name}"
+    payload, record = _lens_snapshot(
+        data, snapshot.cluster_sheet(data), title, page, principal, created_at
     )
-    payload = snapshot.render_snapshot(snapshot.cluster_sheet(data), page, record)
     return payload, record, data
 
 
@@ -112,6 +102,21 @@ def build_area_snapshot(
         stale_after_days=settings.stale_after_days,
         **service_kwargs(settings),
     )
+    payload, record = _lens_snapshot(
+        data, snapshot.area_sheet(data), "Flächenpotenziale", page, principal, created_at
+    )
+    return payload, record, data
+
+
+def _lens_snapshot(
+    data: export_service.ClusterMapData | export_service.AreaMapData,
+    sheet: Any,
+    title: str,
+    page: snapshot.PageSpec,
+    principal: Principal,
+    created_at: str | None,
+) -> tuple[bytes, ExportRecord]:
+    """Record and rendering of a lens map (Themencluster, Flächen) from its sheet."""
     record = build_record(
         kind="snapshot",
         fmt=page.fmt,
@@ -119,14 +124,13 @@ def build_area_snapshot(
         data_hash=data.data_hash,
         principal=principal,
         scope=data.scope_text,
-        title="Flächenpotenziale",
+        title=title,
         sources=data.sources,
         is_demo=data.is_demo,
         render=page.to_dict(),
         created_at=created_at,
     )
-    payload = snapshot.render_snapshot(snapshot.area_sheet(data), page, record)
-    return payload, record, data
+    return snapshot.render_snapshot(sheet, page, record), record
 
 
 # --------------------------------------------------------------------------- report
