@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cockpit.db import make_engine, make_session_factory
+from cockpit.services.config import ServiceConfig
 from cockpit.settings import Settings
 
 
@@ -21,11 +22,14 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    config: ServiceConfig
 
 
 def init_runtime(app: Flask, settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
-    runtime = Runtime(settings, engine, make_session_factory(engine))
+    runtime = Runtime(
+        settings, engine, make_session_factory(engine), ServiceConfig.from_settings(settings)
+    )
     app.extensions["cockpit"] = runtime
 
     @app.teardown_appcontext
@@ -45,6 +49,11 @@ def get_runtime() -> Runtime:
 
 def get_settings() -> Settings:
     return get_runtime().settings
+
+
+def get_config() -> ServiceConfig:
+    """The :class:`ServiceConfig` every service call receives."""
+    return get_runtime().config
 
 
 def get_db() -> Session:

@@ -20,7 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from layers.crs import DEFAULT_METRIC_CRS, area_ha, metric_to_web, to_web
+from layers.crs import DEFAULT_METRIC_CRS, area_ha, area_m2, metric_to_web, to_web
 
 # A drawn area may stick out of its municipality by this much (digitising tolerance).
 OUTSIDE_TOLERANCE_M = 10.0
@@ -215,10 +215,11 @@ def check_area_geometry(
         near = multi.within(boundary.buffer(tolerance_m))
         share = outside_m2 / multi.area
         if not near and share > tolerance_share:
+            outside_ha = area_m2(outside, metric_crs) / 10_000
             raise GeometryError(
                 f"outside municipality {municipality_name}: {outside_m2:.0f} m² ({share:.1%})",
                 f"Die Fläche liegt zu {format_number(share * 100, 1)} % "
-                f"({format_number(outside_m2 / 10_000, 2)} ha) außerhalb der Gemeinde "
+                f"({format_number(outside_ha, 2)} ha) außerhalb der Gemeinde "
                 f"{municipality_name}. Bitte zeichnen Sie sie innerhalb der Gemeindegrenze "
                 "oder wählen Sie die richtige Gemeinde.",
             )
@@ -228,7 +229,7 @@ def check_area_geometry(
     for key, name, other in others:
         if other is None or not shapely.intersects(multi, other):
             continue
-        common = float(multi.intersection(other).area)
+        common = area_m2(multi.intersection(other), metric_crs)
         if common >= MIN_OVERLAP_M2:
             overlaps.append(Overlap(key, name, common / 10_000))
             warnings.append(
@@ -238,7 +239,7 @@ def check_area_geometry(
     shapely.destroy_prepared(multi)
     return GeometryCheck(
         geometry=multi,
-        area_ha=area_ha(multi),
+        area_ha=area_ha(multi, metric_crs),
         outside_ha=outside_m2 / 10_000,
         overlaps=tuple(overlaps),
         warnings=tuple(warnings),

@@ -6,6 +6,7 @@ areas are measured there, and the browser gets EPSG:4326. No ``.to_crs(`` elsewh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import geopandas as gpd
@@ -62,6 +63,28 @@ def web_to_metric(geometry: Geometry, metric_crs: str = DEFAULT_METRIC_CRS) -> G
     return transform_geometry(geometry, WEB_CRS, metric_crs)
 
 
-def area_ha(geometry: Geometry) -> float:
-    """Area in hectares of a geometry given in a metric CRS (metres)."""
-    return float(geometry.area) / 10_000.0
+# ETRS89-extended / LAEA Europe: equal-area on the GRS80 ellipsoid, so an area computed here
+# equals the geodesic area (to < 0.001 %) wherever in Germany the geometry lies, whichever UTM
+# zone it is stored in. Planar areas in UTM are off by up to ~0.1 % (scale factor 0.9996 and
+# its growth away from the central meridian) and differ between 25832 and 25833.
+EQUAL_AREA_CRS = "EPSG:3035"
+
+
+def area_m2(geometry: Geometry, crs: str) -> float:
+    """Area in m² of a geometry given in ``crs``, computed equal-area (EPSG:3035)."""
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    return float(transform_geometry(geometry, crs, EQUAL_AREA_CRS).area)
+
+
+def areas_m2(geometries: Sequence[Geometry], crs: str) -> list[float]:
+    """Vectorised :func:`area_m2` for many geometries in ``crs``."""
+    if not geometries:
+        return []
+    series = gpd.GeoSeries(list(geometries), crs=crs).to_crs(EQUAL_AREA_CRS)
+    return [float(a) for a in series.area.fillna(0.0)]
+
+
+def area_ha(geometry: Geometry, crs: str) -> float:
+    """Area in hectares of a geometry given in ``crs`` (equal-area, see :func:`area_m2`)."""
+    return area_m2(geometry, crs) / 10_000.0

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cockpit.db import make_engine, make_session_factory
 from cockpit.migrate import upgrade
+from cockpit.services.config import ServiceConfig
 from cockpit.settings import PROJECT_ROOT, Settings, load_settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -111,6 +112,11 @@ def settings(sqlite_url: str, tmp_path: Path, data_dir: Path) -> Settings:
         env="test",
         secret_key="test-secret-key-" + "x" * 32,
     )
+
+
+@pytest.fixture
+def service_config(settings: Settings) -> ServiceConfig:
+    return ServiceConfig.from_settings(settings)
 
 
 # --- browser tests -----------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from babel.dates import format_datetime, get_timezone
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
@@ -31,6 +30,7 @@ from cockpit.auth.headers import install_csp, install_headers
 from cockpit.auth.identity import load_user
 from cockpit.auth.views import build_blueprint
 from cockpit.domain.errors import AccessDeniedError, NotFoundError
+from cockpit.domain.formatting import format_datetime
 from cockpit.domain.roles import Permission
 from cockpit.services import authz
 from cockpit.web import Runtime
@@ -39,7 +39,6 @@ __all__ = ["init_app", "install_csp"]
 
 log = logging.getLogger(__name__)
 
-BERLIN = get_timezone("Europe/Berlin")
 CSRF_MESSAGE = (
     "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und "
     "versuchen Sie es erneut."
@@ -112,17 +111,8 @@ def _install_error_handlers(app: Flask) -> None:
         return _json_or_page(404, error.user_message)
 
 
-def format_datetime_de(value: dt.datetime | None) -> str:
-    """``22.11.2026, 14:05`` in German local time (Europe/Berlin)."""
-    if value is None:
-        return "–"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return format_datetime(value, "dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale="de_DE")
-
-
 def _install_template_context(app: Flask) -> None:
-    app.add_template_filter(format_datetime_de, "de_datetime")
+    app.add_template_filter(format_datetime, "de_datetime")
 
     @app.context_processor
     def _auth_context() -> dict[str, object]:

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from cockpit.dashboard.formatting import (
+from cockpit.domain.formatting import (
     MISSING,
     format_date,
     format_eur,

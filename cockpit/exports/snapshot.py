@@ -32,7 +32,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
-from cockpit.dashboard.formatting import format_number
+from cockpit.domain.formatting import format_number
 from cockpit.exports.metadata import (
     LOCAL_TZ,
     ExportRecord,

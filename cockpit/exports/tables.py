@@ -31,7 +31,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cockpit.dashboard.formatting import format_number
+from cockpit.domain.formatting import format_number
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.exports.metadata import LOCAL_TZ, ExportRecord
 from cockpit.services.exports import Column, TableData

@@ -309,7 +309,7 @@ def get_proposal_review(
         )
     if proposal.geom is not None:
         old_ha = area.area_ha if area else None
-        new_ha = area_ha(proposal.geom)
+        new_ha = area_ha(proposal.geom, metric_crs)
         diffs.append(
             FieldDiff(
                 "geometry", "Geometrie", format_ha(old_ha) if area else "–", format_ha(new_ha)
@@ -321,7 +321,7 @@ def get_proposal_review(
         old_geojson=old_gj,
         new_geojson=new_gj,
         old_area_ha=area.area_ha if area else None,
-        new_area_ha=area_ha(proposal.geom) if proposal.geom is not None else None,
+        new_area_ha=area_ha(proposal.geom, metric_crs) if proposal.geom is not None else None,
         current_version=area.version if area else None,
         outdated=outdated,
         warnings=tuple(warnings),

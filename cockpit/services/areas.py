@@ -1589,7 +1589,7 @@ def restore_version(
         area.is_deleted = bool(attrs.get("is_deleted"))
         area.deleted_at = utcnow() if area.is_deleted else None
         area.geom = old.geom
-        area.area_ha = float(attrs.get("area_ha") or area_ha(old.geom))
+        area.area_ha = float(attrs.get("area_ha") or area_ha(old.geom, metric_crs))
         area.min_lon, area.min_lat, area.max_lon, area.max_lat = web_bounds(old.geom, metric_crs)
         append_version(
             session,

@@ -1110,7 +1110,7 @@ class _Generator:
             rng,
             ((AreaSource.GEOPORTAL, 80.0), (AreaSource.GESPRAECH, 15.0), (AreaSource.IMPORT, 5.0)),
         )
-        hectares = round(measure_ha(plan.geom), 4)
+        hectares = round(measure_ha(plan.geom, DEFAULT_METRIC_CRS), 4)
         min_lon, min_lat, max_lon, max_lat = web_bounds(plan.geom, DEFAULT_METRIC_CRS)
         area = AreaPotential(
             public_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -1375,7 +1375,7 @@ class _Generator:
             "municipality_id": municipality.id,
             "kind": kind.value,
             "status": AreaStatus.VERFUEGBAR.value,
-            "net_area_ha": round(measure_ha(geom) * 0.85, 2),
+            "net_area_ha": round(measure_ha(geom, DEFAULT_METRIC_CRS) * 0.85, 2),
             "planning_status": PlanningStatus.BPLAN_AUFSTELLUNG.value,
             "ownership": Ownership.KOMMUNAL.value,
             "servicing": ["strasse", "strom"],

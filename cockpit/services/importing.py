@@ -48,7 +48,7 @@ from cockpit.models.geo import District, Municipality
 from cockpit.models.indicator import Indicator, IndicatorValue
 from cockpit.services import audit, authz
 from cockpit.settings import PROJECT_ROOT
-from layers.crs import CRSError, require_crs, to_metric, to_web
+from layers.crs import CRSError, area_m2, areas_m2, require_crs, to_metric, to_web
 from layers.geometry import repair_polygonal, to_multipolygon
 from layers.io import VectorReadError, read_vector
 from layers.simplify import DEFAULT_DISPLAY_TOLERANCE_M, round_coordinates, simplify_coverage
@@ -593,7 +593,7 @@ def _prepare_boundaries(
             f"Die Datei „{name}“ enthält keine Gemeinde des Landkreises {district_ags}.",
         )
     report.municipalities = len(features)
-    report.total_area_km2 = sum(f.geometry.area for f in features) / 1e6
+    report.total_area_km2 = sum(areas_m2([f.geometry for f in features], metric_crs)) / 1e6
     return features, report
 
 
@@ -693,7 +693,7 @@ def _write_boundaries(
         municipality.kind = feature.kind
         municipality.boundary = feature.geometry
         municipality.display_boundary = shape
-        municipality.area_km2 = round(feature.geometry.area / 1e6, 4)
+        municipality.area_km2 = round(area_m2(feature.geometry, metric_crs) / 1e6, 4)
         municipality.source = source
         if report.territorial_status is not None:
             municipality.territorial_status = report.territorial_status

@@ -8,14 +8,6 @@ import plotly.io as pio
 import pytest
 from dash import Patch
 
-from cockpit.dashboard.formatting import (
-    format_date,
-    format_eur,
-    format_ha,
-    format_number,
-    format_percent,
-    format_value,
-)
 from cockpit.dashboard.presenters.choropleth import (
     NO_DATA_COLOUR,
     PALETTES,
@@ -27,6 +19,14 @@ from cockpit.dashboard.presenters.choropleth import (
     build_view,
     legend_payload,
     palette_colours,
+)
+from cockpit.domain.formatting import (
+    format_date,
+    format_eur,
+    format_ha,
+    format_number,
+    format_percent,
+    format_value,
 )
 from cockpit.domain.vocab import Visibility
 from cockpit.services.maps import ChoroplethData, IndicatorInfo

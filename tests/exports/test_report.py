@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from cockpit.dashboard.formatting import format_number
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, NotFoundError
+from cockpit.domain.formatting import format_number
 from cockpit.exports import jobs, report
 from cockpit.exports.metadata import build_record, read_record
 from cockpit.services import exports as export_service

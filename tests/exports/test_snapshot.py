@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from cockpit.dashboard.formatting import format_number
 from cockpit.dashboard.presenters.choropleth import MapOptions, build_view, palette_colours
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
+from cockpit.domain.formatting import format_number
 from cockpit.exports import snapshot
 from cockpit.exports.metadata import build_record, read_record
 from cockpit.services import exports as export_service

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pyproj import Geod
 from babel.numbers import format_decimal
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
 
@@ -17,9 +18,18 @@ from layers.area_geometry import (
     to_web_geometries,
     web_bounds,
 )
-from layers.crs import metric_to_web
+from layers.crs import metric_to_web, transform_geometry
 
 X0, Y0 = 498_000.0, 5_668_000.0
+
+
+def geodesic_ha(geometry: Polygon, crs: str) -> float:
+    """Reference area on the GRS80 ellipsoid (pyproj.Geod), independent of our code."""
+    lonlat = transform_geometry(geometry, crs, "EPSG:4326")
+    area, _perimeter = Geod(ellps="GRS80").geometry_area_perimeter(lonlat)
+    return abs(area) / 10_000
+
+
 TOWN = box(X0 - 2_000, Y0 - 2_000, X0 + 2_000, Y0 + 2_000)
 
 
@@ -67,7 +77,10 @@ def test_self_intersection_and_outside_and_overlaps() -> None:
     assert "außerhalb der Gemeinde Teststadt" in outside.value.message
     # 2 % outside but 40 m beyond the border: allowed by the share rule
     wide = box(X0 - 1_000, Y0, X0 + 2_040, Y0 + 100)
-    assert check_area_geometry(wide, TOWN, "Teststadt").area_ha == pytest.approx(30.4)
+    # hectares are equal-area: the geodesic area, not the planar UTM 30.4 ha
+    assert check_area_geometry(
+        wide, TOWN, "Teststadt", metric_crs="EPSG:25833"
+    ).area_ha == pytest.approx(geodesic_ha(wide, "EPSG:25833"), rel=1e-5)
     others = [
         (7, "Nachbar", box(X0 + 50, Y0, X0 + 150, Y0 + 100)),
         (8, "Weit weg", box(0, 0, 1, 1)),

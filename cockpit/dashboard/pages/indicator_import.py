@@ -17,9 +17,9 @@ from dash.development.base_component import Component
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
-from cockpit.dashboard.formatting import format_number
 from cockpit.dashboard.presenters.kommune import data_table
 from cockpit.domain.errors import CockpitError
+from cockpit.domain.formatting import format_number
 from cockpit.domain.roles import Permission, Principal
 from cockpit.services import authz, bulk_indicators
 from cockpit.web import get_db, get_settings

@@ -18,7 +18,6 @@ from flask import request
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
 from cockpit.dashboard.components import export_links
-from cockpit.dashboard.formatting import NBSP, format_number
 from cockpit.dashboard.geo import geojson_url
 from cockpit.dashboard.presenters.choropleth import (
     CLASS_CHOICES,
@@ -37,6 +36,7 @@ from cockpit.dashboard.presenters.choropleth import (
     legend_payload,
 )
 from cockpit.domain.errors import CockpitError, ValidationError
+from cockpit.domain.formatting import NBSP, format_number
 from cockpit.domain.roles import Principal
 from cockpit.services import maps
 from cockpit.services.maps import BOUNDARY_ATTRIBUTION, ChoroplethData, DistrictKpis, IndicatorInfo

@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from cockpit.dashboard.formatting import format_date, format_datetime, format_ha, format_number
 from cockpit.domain.errors import ValidationError
+from cockpit.domain.formatting import format_date, format_datetime, format_ha, format_number
 from cockpit.domain.vocab import (
     OBSTACLE_OPTIONS,
     SERVICING_OPTIONS,

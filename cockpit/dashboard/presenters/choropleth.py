@@ -27,13 +27,13 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import Patch
 
-from cockpit.dashboard.formatting import (
+from cockpit.dashboard.presenters.figures import new_figure
+from cockpit.domain.formatting import (
     MISSING,
     d3_format,
     format_number,
     format_value,
 )
-from cockpit.dashboard.presenters.figures import new_figure
 from cockpit.services.maps import ChoroplethData, DistrictKpis, IndicatorInfo
 from layers.classify import Classification, Method, classify
 

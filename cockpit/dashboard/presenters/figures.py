@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import plotly.graph_objects as go
 
-from cockpit.dashboard.formatting import PLOTLY_SEPARATORS
+from cockpit.domain.formatting import PLOTLY_SEPARATORS
 
 FONT_FAMILY: Final = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 _AXIS: Final = {

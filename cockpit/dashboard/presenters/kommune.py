@@ -18,7 +18,8 @@ from dash.development.base_component import Component
 from shapely.geometry.base import BaseGeometry
 
 from cockpit.dashboard import ids
-from cockpit.dashboard.formatting import (
+from cockpit.dashboard.presenters.figures import new_figure
+from cockpit.domain.formatting import (
     MISSING,
     format_date,
     format_datetime,
@@ -27,7 +28,6 @@ from cockpit.dashboard.formatting import (
     format_number,
     format_value,
 )
-from cockpit.dashboard.presenters.figures import new_figure
 from cockpit.services.kenndaten import (
     GROUPS,
     FieldSpec,

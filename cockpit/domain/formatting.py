@@ -1,4 +1,8 @@
-"""German number, money, area and date formatting (Babel, ``de_DE``) for every page.
+"""German number, money, area and date formatting (Babel, ``de_DE``): the one formatter.
+
+Used by services, exports and the dashboard alike. Every time a person sees is shown in
+**Europe/Berlin** (:data:`LOCAL_TZ`). Stored timestamps are UTC; SQLite hands them back
+without time zone, so a naive ``datetime`` is read as UTC.
 
 All helpers accept ``None`` and return :data:`MISSING` for it. Units are separated by a
 no-break space (``"12,3\u00a0ha"``) so values never wrap between number and unit; Babel does
@@ -93,13 +97,18 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
     return _babel_date(value, format="dd.MM.yyyy", locale=LOCALE)
 
 
+def to_local(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp in Berlin time (naive values are UTC, see the module docstring)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(LOCAL_TZ)
+
+
 def format_datetime(value: dt.datetime | None) -> str:
-    """``"22.11.2026, 14:05"``; time-zone aware values are shown in German local time."""
+    """``"22.11.2026, 14:05"`` in Berlin time."""
     if value is None:
         return MISSING
-    if value.tzinfo is not None:
-        value = value.astimezone(LOCAL_TZ)
-    return f"{value:%d.%m.%Y, %H:%M}"
+    return f"{to_local(value):%d.%m.%Y, %H:%M}"
 
 
 def d3_format(decimals: int) -> str:
