@@ -95,7 +95,7 @@ def run(url: str, count: int, runs: int, *, reuse: bool = False) -> list[dict[st
     engine = make_engine(url)
     factory = make_session_factory(engine)
     if not reuse:
-        upgrade(url)
+        upgrade(url, metric_crs="EPSG:25833")
         with factory() as session:
             import_boundaries(session, SYSTEM, DATA, "14626", district_name="Landkreis Görlitz")
             started = time.perf_counter()

@@ -179,7 +179,7 @@ def main() -> None:
     load_at_start = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-exports-"))
     url = f"sqlite:///{tmp / 'demo.sqlite'}"
-    upgrade(url)
+    upgrade(url, metric_crs="EPSG:25833")
     engine = make_engine(url)
     factory = make_session_factory(engine)
     with factory() as session:

@@ -85,7 +85,7 @@ def _add_user(url: str) -> None:
 def build_goerlitz(workdir: Path) -> str:
     path = workdir / "goerlitz.sqlite"
     url = f"sqlite:///{path}"
-    upgrade(url)
+    upgrade(url, metric_crs="EPSG:25833")
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         import_boundaries(
@@ -109,7 +109,7 @@ def build_germany(workdir: Path) -> str:
         tmp = CACHE / "germany.building.sqlite"
         tmp.unlink(missing_ok=True)
         url = f"sqlite:///{tmp}"
-        upgrade(url)
+        upgrade(url, metric_crs="EPSG:25833")
         source = DATA / "de_gemeinden_vg250_2022_simplified.gpkg"
         districts = sorted(
             {a[:5] for a in gpd.read_file(source, columns=["AGS"], ignore_geometry=True)["AGS"]}

@@ -24,8 +24,9 @@ def include_object(
 def schema_differences(engine: Engine) -> list[object]:
     """Differences between the models and the migrated database (empty = in sync)."""
     import cockpit.models  # noqa: F401  (registers every table)
-    from cockpit.db import Base
+    from cockpit.db import Base, storage_srid
 
+    storage_srid(engine)  # (re-)read the storage CRS: the database may be new since connect
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"include_object": include_object, "compare_type": True}
@@ -33,15 +34,32 @@ def schema_differences(engine: Engine) -> list[object]:
         return list(compare_metadata(context, Base.metadata))
 
 
-def alembic_config(database_url: str) -> Config:
+METRIC_CRS_OPTION = "cockpit.metric_crs"
+
+
+def alembic_config(database_url: str, metric_crs: str | None = None) -> Config:
+    """Alembic configuration; ``metric_crs`` is the storage CRS a fresh database gets."""
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    if metric_crs is not None:
+        config.set_main_option(METRIC_CRS_OPTION, metric_crs)
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def storage_srid() -> int:
+    """Inside a migration: the SRID metric geometry columns are created with."""
+    from alembic import op
+
+    from cockpit.db import STORAGE_SRID_ATTR
+
+    srid: int = getattr(op.get_bind().dialect, STORAGE_SRID_ATTR)
+    return srid
+
+
+def upgrade(database_url: str, revision: str = "head", *, metric_crs: str) -> None:
+    """Migrate to ``revision``; a fresh database stores metric geometry in ``metric_crs``."""
+    command.upgrade(alembic_config(database_url, metric_crs), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:

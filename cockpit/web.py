@@ -6,15 +6,19 @@ Adapters (auth, dashboard, CLI) get what they need from here; services receive a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cockpit.db import make_engine, make_session_factory
+from cockpit.db import bind_storage_crs, make_engine, make_session_factory
 from cockpit.services.config import ServiceConfig
-from cockpit.settings import Settings
+from cockpit.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Runtime:
 
 def init_runtime(app: Flask, settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
+    _bind_storage_crs(engine, settings)
     runtime = Runtime(
         settings, engine, make_session_factory(engine), ServiceConfig.from_settings(settings)
     )
@@ -40,6 +45,16 @@ def init_runtime(app: Flask, settings: Settings) -> Runtime:
             session.close()
 
     return runtime
+
+
+def _bind_storage_crs(engine: Engine, settings: Settings) -> None:
+    """Refuse to serve a database stored in another CRS than COCKPIT_METRIC_CRS says."""
+    try:
+        bind_storage_crs(engine, settings.metric_crs)
+    except OperationalError as exc:  # database not reachable yet: /readyz reports it
+        log.warning("storage CRS not checked, database unavailable: %s", exc)
+    except RuntimeError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def get_runtime() -> Runtime:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from alembic import context
 
 import cockpit.models  # noqa: F401  (registers every table)
-from cockpit.db import Base, make_engine
-from cockpit.migrate import include_object
+from cockpit.db import Base, bind_storage_crs, make_engine
+from cockpit.migrate import METRIC_CRS_OPTION, include_object
 from cockpit.settings import load_settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+metric_crs = config.get_main_option(METRIC_CRS_OPTION)
 
 
 def run_migrations_offline() -> None:
@@ -21,6 +22,9 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(url)
+    if metric_crs:
+        # an existing database keeps its storage CRS; a fresh one gets the setting's
+        bind_storage_crs(engine, metric_crs)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -25,6 +25,9 @@ from cockpit.settings import PROJECT_ROOT, Settings, load_settings
 PG_ADMIN_URL = os.environ.get(
     "COCKPIT_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# The storage CRS of the suite's databases (the default deployment's); EPSG:25832 runs build
+# their own databases (tests/migrations/test_metric_crs.py).
+TEST_METRIC_CRS = "EPSG:25833"
 DATA_DIR = Path(os.environ.get("COCKPIT_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
 
 
@@ -39,7 +42,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    upgrade(f"sqlite:///{path}")
+    upgrade(f"sqlite:///{path}", metric_crs=TEST_METRIC_CRS)
     return path
 
 
@@ -62,7 +65,7 @@ def pg_template() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
+    upgrade(url, metric_crs=TEST_METRIC_CRS)
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

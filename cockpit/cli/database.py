@@ -14,7 +14,7 @@ def init_db() -> None:
     settings = get_settings()
     if settings.is_sqlite:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, metric_crs=settings.metric_crs)
     click.echo("Datenbank ist auf dem neuesten Stand.")
 
 

@@ -9,6 +9,7 @@ from cockpit.models.area import (
     Survey,
     SurveyItem,
 )
+from cockpit.models.deployment import DeploymentInfo
 from cockpit.models.geo import District, Municipality
 from cockpit.models.indicator import Indicator, IndicatorValue
 from cockpit.models.kenndaten import (
@@ -34,6 +35,7 @@ __all__ = [
     "ClusterFocus",
     "ContactPerson",
     "CouncilSeat",
+    "DeploymentInfo",
     "District",
     "ExportRun",
     "FocusActor",

@@ -69,7 +69,7 @@ class AreaPotential(TimestampMixin, Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     kind: Mapped[AreaKind] = enum_column(AreaKind, index=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
-    geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON", 25833))
+    geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON"))
     area_ha: Mapped[float] = mapped_column(Float)
     net_area_ha: Mapped[float | None] = mapped_column(Float)
     status: Mapped[AreaStatus] = enum_column(AreaStatus, index=True)
@@ -124,7 +124,7 @@ class AreaVersion(Base):
     )
     changed_by_name: Mapped[str] = mapped_column(String(200), default="")
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON", 25833))
+    geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON"))
 
     area: Mapped[AreaPotential] = relationship(back_populates="versions")
 
@@ -139,7 +139,7 @@ class AreaProposal(TimestampMixin, Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area_potential.id"), index=True)
     base_version: Mapped[int | None] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    geom: Mapped[BaseGeometry | None] = mapped_column(Geometry("MULTIPOLYGON", 25833))
+    geom: Mapped[BaseGeometry | None] = mapped_column(Geometry("MULTIPOLYGON"))
     comment: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[ReviewState] = enum_column(ReviewState, default=ReviewState.OPEN, index=True)
     proposed_by_id: Mapped[int | None] = mapped_column(

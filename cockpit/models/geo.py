@@ -20,7 +20,7 @@ class District(TimestampMixin, Base):
     ags: Mapped[str] = mapped_column(String(5), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     official_name: Mapped[str] = mapped_column(String(200), default="")
-    boundary: Mapped[BaseGeometry | None] = mapped_column(Geometry("MULTIPOLYGON", 25833))
+    boundary: Mapped[BaseGeometry | None] = mapped_column(Geometry("MULTIPOLYGON"))
     source: Mapped[str] = mapped_column(Text, default="")
     territorial_status: Mapped[dt.date | None] = mapped_column(Date)
 
@@ -37,8 +37,8 @@ class Municipality(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     official_name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[MunicipalityKind] = enum_column(MunicipalityKind)
-    # Full-resolution boundary in the metric CRS (EPSG:25833 by default).
-    boundary: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON", 25833))
+    # Full-resolution boundary in the metric storage CRS (COCKPIT_METRIC_CRS, see cockpit.db).
+    boundary: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON"))
     # Coverage-simplified display geometry in EPSG:4326, served to the browser.
     display_boundary: Mapped[BaseGeometry | None] = mapped_column(Geometry("MULTIPOLYGON", 4326))
     area_km2: Mapped[float] = mapped_column(Float)

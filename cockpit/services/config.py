@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyproj import CRS
+from cockpit.db import srid_of
 
 if TYPE_CHECKING:
     from cockpit.settings import Settings
@@ -36,10 +36,7 @@ class ServiceConfig:
 
     @property
     def metric_srid(self) -> int:
-        epsg = CRS.from_user_input(self.metric_crs).to_epsg()
-        if epsg is None:
-            raise ValueError(f"metric CRS {self.metric_crs!r} has no EPSG code")
-        return int(epsg)
+        return srid_of(self.metric_crs)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceConfig:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import cockpit.db
+from cockpit.migrate import storage_srid
 
 
 revision = '0001'
@@ -30,6 +31,8 @@ GIST_INDEXES = {
 
 
 def upgrade() -> None:
+    # metric columns are created in the deployment's storage CRS (COCKPIT_METRIC_CRS)
+    srid = storage_srid()
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
@@ -73,7 +76,7 @@ def upgrade() -> None:
     sa.Column('ags', sa.String(length=5), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('official_name', sa.String(length=200), nullable=False),
-    sa.Column('boundary', cockpit.db.Geometry('MULTIPOLYGON', 25833), nullable=True),
+    sa.Column('boundary', cockpit.db.Geometry('MULTIPOLYGON', srid), nullable=True),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('territorial_status', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
@@ -142,7 +145,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('official_name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.Enum('Stadt', 'Gemeinde', name='municipalitykind', native_enum=False, length=32), nullable=False),
-    sa.Column('boundary', cockpit.db.Geometry('MULTIPOLYGON', 25833), nullable=False),
+    sa.Column('boundary', cockpit.db.Geometry('MULTIPOLYGON', srid), nullable=False),
     sa.Column('display_boundary', cockpit.db.Geometry('MULTIPOLYGON', 4326), nullable=True),
     sa.Column('area_km2', sa.Float(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
@@ -162,7 +165,7 @@ def upgrade() -> None:
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('gewerbe', 'industrie', 'brache', name='areakind', native_enum=False, length=32), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('geom', cockpit.db.Geometry('MULTIPOLYGON', 25833), nullable=False),
+    sa.Column('geom', cockpit.db.Geometry('MULTIPOLYGON', srid), nullable=False),
     sa.Column('area_ha', sa.Float(), nullable=False),
     sa.Column('net_area_ha', sa.Float(), nullable=True),
     sa.Column('status', sa.Enum('verfuegbar', 'reserviert', 'in_entwicklung', 'vermarktet', 'nicht_verfuegbar', name='areastatus', native_enum=False, length=32), nullable=False),
@@ -420,7 +423,7 @@ def upgrade() -> None:
     sa.Column('area_id', sa.Integer(), nullable=True),
     sa.Column('base_version', sa.Integer(), nullable=True),
     sa.Column('attributes', sa.JSON(), nullable=False),
-    sa.Column('geom', cockpit.db.Geometry('MULTIPOLYGON', 25833), nullable=True),
+    sa.Column('geom', cockpit.db.Geometry('MULTIPOLYGON', srid), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('state', sa.Enum('open', 'accepted', 'rejected', name='reviewstate', native_enum=False, length=32), nullable=False),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
@@ -451,7 +454,7 @@ def upgrade() -> None:
     sa.Column('changed_by_id', sa.Integer(), nullable=True),
     sa.Column('changed_by_name', sa.String(length=200), nullable=False),
     sa.Column('attributes', sa.JSON(), nullable=False),
-    sa.Column('geom', cockpit.db.Geometry('MULTIPOLYGON', 25833), nullable=False),
+    sa.Column('geom', cockpit.db.Geometry('MULTIPOLYGON', srid), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['area_potential.id'], name=op.f('fk_area_version_area_id_area_potential'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['changed_by_id'], ['app_user.id'], name=op.f('fk_area_version_changed_by_id_app_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_area_version')),

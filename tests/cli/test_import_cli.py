@@ -56,7 +56,7 @@ def test_import_goerlitz_boundaries_then_indicators(
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "Landkreis Görlitz (14626): 53 Gemeinden, Fläche 2.109,6 km²." in result.output
+    assert "Landkreis Görlitz (14626): 53 Gemeinden, Fläche 2.111,3 km²." in result.output
     assert "Gebietsstand: 01.01.2016." in result.output
     assert _count(settings, Municipality) == 53
 

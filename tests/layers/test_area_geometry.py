@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from pyproj import Geod
 from babel.numbers import format_decimal
+from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
 
 from cockpit.services.areas import format_ha

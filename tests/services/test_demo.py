@@ -69,7 +69,7 @@ from cockpit.services.demo import (
     slugify,
 )
 from cockpit.settings import Settings
-from layers.crs import metric_to_web, to_metric
+from layers.crs import area_ha, metric_to_web, to_metric
 from layers.geometry import to_multipolygon
 
 TODAY = dt.date(2026, 11, 22)
@@ -329,7 +329,7 @@ def test_areas_lie_inside_their_municipality_without_overlaps(gen: Session) -> N
     for area in areas:
         assert area.geom.is_valid and area.geom.geom_type == "MultiPolygon"
         assert boundaries[area.municipality_id].buffer(0.01).covers(area.geom), area.name
-        assert area.area_ha == pytest.approx(area.geom.area / 10_000, abs=1e-3)
+        assert area.area_ha == pytest.approx(area_ha(area.geom, "EPSG:25833"), abs=1e-3)
         low, high = limits[area.kind]
         assert 0.3 * low <= area.area_ha <= high, (area.kind, area.area_ha)
         assert area.net_area_ha is not None and area.net_area_ha < area.area_ha
