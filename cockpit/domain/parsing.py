@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal, TypeVar
 
+from cockpit.domain.errors import ValidationError
+
 NumberStyle = Literal["de", "en"]
 E = TypeVar("E", bound=enum.Enum)
 
@@ -42,13 +44,17 @@ _AGS = re.compile(r"^\d{8}$")
 _LIST_SPLIT = re.compile(r"[,;\s]+")
 
 
-class NumberFormatError(ValueError):
-    """Text that is not a number under the rule above; ``user_text`` is German."""
+class NumberFormatError(ValidationError, ValueError):
+    """Text that is not a number under the rule above (German ``user_message``)."""
 
-    def __init__(self, raw: object) -> None:
+    def __init__(self, raw: object, field: str = "", label: str = "") -> None:
         self.raw = raw
-        self.user_text = f"„{echo(raw)}“ ist keine gültige Zahl (Beispiel: 1.234,5)."
-        super().__init__(f"not a number: {echo(raw)!r}")
+        prefix = f"{label}: " if label else ""
+        super().__init__(
+            f"not a number{' for ' + field if field else ''}: {echo(raw)!r}",
+            f"{prefix}„{echo(raw)}“ ist keine gültige Zahl (Beispiel: 1.234,5).",
+            field,
+        )
 
 
 def echo(raw: object) -> str:
@@ -57,41 +63,52 @@ def echo(raw: object) -> str:
     return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
 
 
-def _finite(value: float, raw: object) -> float:
-    if not math.isfinite(value):
-        raise NumberFormatError(raw)
+def parse_number(
+    raw: object, style: NumberStyle = "de", *, field: str = "", label: str = ""
+) -> float:
+    """A number from untrusted input under the module's rule.
+
+    Raises :class:`NumberFormatError` (a :class:`ValidationError` for ``field``; ``label`` is
+    the field's German name, put in front of the message).
+    """
+    value = _number_or_none(raw, style)
+    if value is None or not math.isfinite(value):
+        raise NumberFormatError(raw, field, label)
     return value
 
 
-def parse_number(raw: object, style: NumberStyle = "de") -> float:
-    """A number from untrusted input under the module's rule; raises :class:`NumberFormatError`."""
+def _number_or_none(raw: object, style: NumberStyle) -> float | None:
     if isinstance(raw, bool) or raw is None:
-        raise NumberFormatError(raw)
+        return None
     if isinstance(raw, int | float):
         try:
-            return _finite(float(raw), raw)
-        except OverflowError as error:  # an int beyond float range
-            raise NumberFormatError(raw) from error
+            return float(raw)
+        except OverflowError:  # an int beyond float range
+            return None
     text = str(raw).translate(_IGNORED).removesuffix("€")
     if len(text) > 64:
-        raise NumberFormatError(raw)
+        return None
     if style == "de":
         if _DE_NUMBER.match(text):
             text = text.replace(".", "").replace(",", ".")
         elif not _DE_PLAIN_DOT.match(text):
-            raise NumberFormatError(raw)
+            return None
     elif _EN_NUMBER.match(text):
         text = text.replace(",", "")
     else:
-        raise NumberFormatError(raw)
-    return _finite(float(text), raw)
+        return None
+    return float(text)
 
 
-def parse_optional_number(raw: object, style: NumberStyle = "de") -> float | None:
-    """As :func:`parse_number`, but empty input (``None``, ``""``, blanks) is ``None``."""
+def parse_optional_number(
+    raw: object, style: NumberStyle = "de", *, field: str = "", label: str = ""
+) -> float | None:
+    """As :func:`parse_number`, but empty input (``None``, ``""``, blanks, NaN cells) is None."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    return parse_number(raw, style)
+    if isinstance(raw, float) and math.isnan(raw):  # an empty spreadsheet cell
+        return None
+    return parse_number(raw, style, field=field, label=label)
 
 
 def classify_number(text: str) -> Literal["de", "en", "both", ""]:
@@ -127,42 +144,71 @@ def split_list(raw: object) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def parse_ags_list(raw: object, *, limit: int = 20_000) -> list[str]:
-    """Eight-digit municipality keys (AGS); raises ``ValueError`` naming the first bad one."""
+def parse_ags_list(
+    raw: object, *, field: str = "municipalities", limit: int = 20_000
+) -> tuple[str, ...]:
+    """Eight-digit municipality keys (AGS); :class:`ValidationError` names the first bad one."""
     values = split_list(raw)
     if len(values) > limit:
-        raise ValueError(f"more than {limit} AGS")
+        raise ValidationError(
+            f"{len(values)} AGS > {limit}", f"Höchstens {limit} Gemeindeschlüssel.", field
+        )
     for value in values:
         if not _AGS.match(value):
-            raise ValueError(f"„{echo(value)}“ ist kein achtstelliger Gemeindeschlüssel.")
-    return values
+            raise ValidationError(
+                f"malformed AGS {echo(value)!r}",
+                f"Der Gemeindeschlüssel „{echo(value)}“ muss aus 8 Ziffern bestehen.",
+                field,
+            )
+    return tuple(values)
 
 
-def parse_enum_list(raw: object, enum_cls: type[E]) -> tuple[E, ...]:
-    """Enum members from their values; raises ``ValueError`` naming the unknown value."""
+def parse_enum_list(
+    raw: object, enum_cls: type[E], *, field: str, label: str = ""
+) -> tuple[E, ...]:
+    """Unique enum members from their values, in input order.
+
+    :class:`ValidationError` names the unknown value and the allowed ones (``label`` is the
+    German name of the filter, e.g. "Flächenart").
+    """
     allowed = {str(m.value): m for m in enum_cls}
     members: list[E] = []
     for value in split_list(raw):
         if value not in allowed:
-            raise ValueError(
-                f"Unbekannter Wert „{echo(value)}“. Möglich: {', '.join(sorted(allowed))}."
+            what = f" für {label}" if label else ""
+            raise ValidationError(
+                f"unknown {field} {echo(value)!r}",
+                f"Unbekannter Wert „{echo(value)}“{what}. Möglich: {', '.join(sorted(allowed))}.",
+                field,
             )
         members.append(allowed[value])
     return tuple(members)
 
 
-def parse_bbox(raw: object) -> tuple[float, float, float, float] | None:
-    """``"minx,miny,maxx,maxy"`` (EPSG:4326, decimal points) or a list of four numbers.
+BBOX_MESSAGE: Final = (
+    "Der Kartenausschnitt muss aus vier Zahlen bestehen: "
+    "West, Süd, Ost, Nord (Längen-/Breitengrad)."
+)
 
-    Empty input is ``None``; anything else that is not a proper lon/lat box raises
-    ``ValueError``.
+
+def parse_bbox(raw: object, *, field: str = "bbox") -> tuple[float, float, float, float] | None:
+    """``"west,south,east,north"`` (EPSG:4326, decimal points) or a list of four numbers.
+
+    Empty input is ``None``; anything that is not a proper lon/lat box raises
+    :class:`ValidationError`.
     """
-    if raw is None or raw == "" or raw == []:
+    parts: Sequence[object] = (
+        [p for p in raw if str(p).strip()]
+        if isinstance(raw, list | tuple)
+        else [p for p in str(raw if raw is not None else "").split(",") if p.strip()]
+    )
+    if not parts:
         return None
-    parts: Sequence[object] = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-    if len(parts) != 4:
-        raise ValueError("Ein Kartenausschnitt braucht vier Zahlen.")
-    minx, miny, maxx, maxy = (parse_number(p, "en") for p in parts)
-    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise ValueError("Der Kartenausschnitt liegt außerhalb gültiger Koordinaten.")
-    return (minx, miny, maxx, maxy)
+    values = [_number_or_none(p, "en") for p in parts]
+    numbers = [v for v in values if v is not None and math.isfinite(v)]
+    if len(numbers) != 4 or len(values) != 4:
+        raise ValidationError(f"bad bbox {echo(raw)!r}", BBOX_MESSAGE, field)
+    west, south, east, north = numbers
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValidationError(f"bbox out of range {echo(raw)!r}", BBOX_MESSAGE, field)
+    return (west, south, east, north)

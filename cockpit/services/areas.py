@@ -43,6 +43,7 @@ from cockpit.domain.errors import (
     NotFoundError,
     ValidationError,
 )
+from cockpit.domain.parsing import NumberFormatError, echo, parse_optional_number
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import (
     OBSTACLE_OPTIONS,
@@ -1043,23 +1044,15 @@ def normalize_attributes(raw: Mapping[str, Any], *, partial: bool) -> dict[str, 
 
 
 def _parse_ha(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
     try:
-        number = (
-            float(value)
-            if isinstance(value, int | float)
-            else float(str(value).strip().replace(".", "").replace(",", "."))
-            if "," in str(value)
-            else float(str(value).strip())
-        )
-    except ValueError:
+        number = parse_optional_number(value, field="net_area_ha")
+    except NumberFormatError as error:
         raise ValidationError(
-            f"bad net area {value!r}",
-            f"„{value}“ ist keine Zahl (Nettofläche in ha, z. B. 12,5).",
+            str(error),
+            f"„{echo(value)}“ ist keine Zahl (Nettofläche in ha, z. B. 12,5).",
             field="net_area_ha",
         ) from None
-    if number < 0 or number != number:
+    if number is not None and number < 0:
         raise ValidationError(
             f"negative net area {number}", "Die Nettofläche darf nicht negativ sein.", "net_area_ha"
         )

@@ -14,8 +14,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import math
-import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from cockpit.domain.errors import (
     ImportRejectedError,
     NotFoundError,
 )
+from cockpit.domain.parsing import NumberFormatError, parse_optional_number
 from cockpit.domain.roles import Permission, Principal
 from cockpit.models import ChangeRecord, Indicator, IndicatorValue, Municipality, User
 from cockpit.models._types import utcnow
@@ -50,8 +49,6 @@ AGS_HEADERS = ("ags", "gemeindeschluessel", "gemeindeschlüssel", "ags8", "schlu
 VALUE_HEADERS = ("wert", "value", "neuer wert", "neuer_wert")
 YEAR_HEADERS = ("jahr", "year")
 NAME_HEADERS = ("name", "gemeinde", "kommune", "gen", "gemeindename")
-_DE_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(\.\d{3})+)(,\d+)?$")
-_EN_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)?(\.\d+)?([eE][+-]?\d+)?$")
 _TOLERANCE = 1e-9
 
 
@@ -202,21 +199,11 @@ def _find(headers: Sequence[str], names: Sequence[str]) -> int | None:
 
 
 def _parse_value(raw: object) -> float | None:
-    if raw is None:
+    """A value cell under the one number rule (:mod:`cockpit.domain.parsing`); None if bad."""
+    try:
+        return parse_optional_number(raw)
+    except NumberFormatError:
         return None
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int | float):
-        number = float(raw)
-        return number if math.isfinite(number) else None
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    if _DE_NUMBER.match(text) and ("," in text or re.search(r"\.\d{3}(?!\d)", text)):
-        return float(text.replace(".", "").replace(",", "."))
-    if _EN_NUMBER.match(text):
-        return float(text.replace(",", ""))
-    return None
 
 
 @dataclass(frozen=True)

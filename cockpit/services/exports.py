@@ -32,6 +32,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
+from cockpit.domain.parsing import (
+    NumberFormatError,
+    parse_ags_list,
+    parse_bbox,
+    parse_enum_list,
+    parse_optional_number,
+    split_list,
+)
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, FocusKind
 from cockpit.models import Municipality
@@ -65,7 +73,6 @@ LAYER_LABELS: Final = {
 }
 DEFAULT_LAYERS: Final = (LAYER_MUNICIPALITIES, LAYER_DISTRICT)
 DEFAULT_CLASSES: Final = 5
-_AGS = re.compile(r"^\d{8}$")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -129,7 +136,7 @@ class SnapshotParams:
             raise ValidationError(
                 f"unknown palette {palette!r}", f"Unbekannte Farbpalette „{palette}“.", "palette"
             )
-        layers = _parse_list(raw.get("layers")) or DEFAULT_LAYERS
+        layers = tuple(split_list(raw.get("layers"))) or DEFAULT_LAYERS
         unknown = [name for name in layers if name not in LAYER_LABELS]
         if unknown:
             raise ValidationError(
@@ -139,9 +146,9 @@ class SnapshotParams:
             )
         if LAYER_MUNICIPALITIES not in layers:
             layers = (LAYER_MUNICIPALITIES, *layers)
-        municipalities = _parse_ags_list(raw.get("municipalities"))
-        kinds = _parse_enum_list(raw.get("area_kinds"), AreaKind, "area_kinds")
-        statuses = _parse_enum_list(raw.get("area_statuses"), AreaStatus, "area_statuses")
+        municipalities = parse_ags_list(raw.get("municipalities"))
+        kinds = _enum_values(raw.get("area_kinds"), AreaKind, "area_kinds")
+        statuses = _enum_values(raw.get("area_statuses"), AreaStatus, "area_statuses")
         return cls(
             indicator=indicator,
             year=year,
@@ -150,7 +157,7 @@ class SnapshotParams:
             palette=palette,
             layers=tuple(dict.fromkeys(layers)),
             municipalities=tuple(sorted(set(municipalities))),
-            bbox=_parse_bbox(raw.get("bbox")),
+            bbox=parse_bbox(raw.get("bbox")),
             area_kinds=kinds,
             area_statuses=statuses,
         )
@@ -163,62 +170,8 @@ def _parse_int(raw: object, name: str, message: str) -> int:
         raise ValidationError(f"bad {name} {raw!r}", message, name) from error
 
 
-def _parse_list(raw: object) -> tuple[str, ...]:
-    if raw is None or raw == "":
-        return ()
-    if isinstance(raw, str):
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    if isinstance(raw, Iterable):
-        return tuple(str(part).strip() for part in raw if str(part).strip())
-    return (str(raw),)
-
-
-def _parse_ags_list(raw: object) -> tuple[str, ...]:
-    """A comma-separated list of 8-digit AGS (malformed: :class:`ValidationError`)."""
-    municipalities = _parse_list(raw)
-    bad = [ags for ags in municipalities if not _AGS.match(ags)]
-    if bad:
-        raise ValidationError(
-            f"malformed AGS {bad}",
-            f"Der Gemeindeschlüssel „{bad[0]}“ muss aus 8 Ziffern bestehen.",
-            "municipalities",
-        )
-    return municipalities
-
-
-def _parse_enum_list(
-    raw: object, enum_cls: type[AreaKind | AreaStatus], name: str
-) -> tuple[str, ...]:
-    values = _parse_list(raw)
-    allowed = {m.value for m in enum_cls}
-    for value in values:
-        if value not in allowed:
-            raise ValidationError(
-                f"unknown {name} {value!r}",
-                f"Unbekannter Wert „{value}“. Möglich: {', '.join(sorted(allowed))}.",
-                name,
-            )
-    return tuple(sorted(set(values)))
-
-
-def _parse_bbox(raw: object) -> tuple[float, float, float, float] | None:
-    parts = _parse_list(raw)
-    if not parts:
-        return None
-    message = (
-        "Der Kartenausschnitt muss aus vier Zahlen bestehen: "
-        "West, Süd, Ost, Nord (Längen-/Breitengrad)."
-    )
-    try:
-        values = [float(p) for p in parts]
-    except ValueError as error:
-        raise ValidationError(f"bad bbox {raw!r}", message, "bbox") from error
-    if len(values) != 4:
-        raise ValidationError(f"bad bbox {raw!r}", message, "bbox")
-    west, south, east, north = values
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValidationError(f"bad bbox {raw!r}", message, "bbox")
-    return west, south, east, north
+def _enum_values(raw: object, enum_cls: type[AreaKind | AreaStatus], name: str) -> tuple[str, ...]:
+    return tuple(sorted({m.value for m in parse_enum_list(raw, enum_cls, field=name)}))
 
 
 # --------------------------------------------------------------------------- results
@@ -1006,30 +959,13 @@ AREA_SEARCH_MAX: Final = 100  # as the search field of the page
 LAYER_AREA_NAME: Final = "flaechenpotenziale"
 
 
-def _area_enums(raw: object, enum_cls: type[Any], name: str, label: str) -> tuple[Any, ...]:
-    values = _parse_list(raw)
-    allowed = {m.value: m for m in enum_cls}
-    for value in values:
-        if value not in allowed:
-            raise ValidationError(
-                f"unknown {name} {value!r}",
-                f"Unbekannter Filterwert „{value}“ für {label}. "
-                f"Möglich: {', '.join(sorted(allowed))}.",
-                name,
-            )
-    return tuple(allowed[v] for v in dict.fromkeys(values))
-
-
 def _area_ha(raw: object, name: str) -> float | None:
-    text = str(raw if raw is not None else "").strip().replace(",", ".")
-    if not text:
-        return None
     message = "Die Flächengröße (ha) muss eine Zahl ab 0 sein."
     try:
-        value = float(text)
-    except ValueError as error:
-        raise ValidationError(f"bad {name} {raw!r}", message, name) from error
-    if not 0 <= value < 1e9:  # also rejects nan/inf
+        value = parse_optional_number(raw, field=name)
+    except NumberFormatError as error:
+        raise ValidationError(str(error), message, name) from error
+    if value is not None and not 0 <= value < 1e9:
         raise ValidationError(f"bad {name} {raw!r}", message, name)
     return value
 
@@ -1043,7 +979,7 @@ def parse_area_filter(session: Session, raw: Mapping[str, Any]) -> areas.AreaFil
     raise :class:`ValidationError`, an unknown AGS :class:`NotFoundError`. Nothing is
     authorized here: the exporting services check scope and permissions.
     """
-    municipalities = _parse_ags_list(raw.get("municipalities"))
+    municipalities = parse_ags_list(raw.get("municipalities"))
     found = dict(
         session.execute(
             select(Municipality.ags, Municipality.id).where(Municipality.ags.in_(municipalities))
@@ -1071,9 +1007,13 @@ def parse_area_filter(session: Session, raw: Mapping[str, Any]) -> areas.AreaFil
     if low is not None and high is not None and low > high:
         low, high = high, low
     return areas.AreaFilter(
-        kinds=_area_enums(raw.get("kinds"), AreaKind, "kinds", "die Art"),
-        statuses=_area_enums(raw.get("statuses"), AreaStatus, "statuses", "den Status"),
-        sources=_area_enums(raw.get("sources"), AreaSource, "sources", "die Quelle"),
+        kinds=parse_enum_list(raw.get("kinds"), AreaKind, field="kinds", label="die Art"),
+        statuses=parse_enum_list(
+            raw.get("statuses"), AreaStatus, field="statuses", label="den Status"
+        ),
+        sources=parse_enum_list(
+            raw.get("sources"), AreaSource, field="sources", label="die Quelle"
+        ),
         municipality_ids=tuple(found[ags] for ags in dict.fromkeys(municipalities)),
         min_ha=low,
         max_ha=high,

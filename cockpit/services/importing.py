@@ -42,6 +42,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import ImportRejectedError
+from cockpit.domain.parsing import (
+    NumberFormatError,
+    NumberStyle,
+    detect_number_style,
+    parse_number,
+)
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import MunicipalityKind, Visibility
 from cockpit.models.geo import District, Municipality
@@ -106,8 +112,6 @@ IDENTIFIER_COLUMNS = frozenset(
 WATER_GF = frozenset({1, 2})
 LAND_GF = frozenset({3, 4})
 YEAR_SUFFIX = re.compile(r"^(?P<key>.+?)_(?P<year>(19|20)\d{2})$")
-EN_NUMBER = re.compile(r"^[+-]?((\d+|\d{1,3}(,\d{3})+)(\.\d+)?|\.\d+)([eE][+-]?\d+)?$")
-DE_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(\.\d{3})+)(,\d+)?$")
 
 
 # --------------------------------------------------------------------------- reports
@@ -1002,10 +1006,10 @@ def _parse_table(
     for column, key, column_year in candidates:
         cells = [str(v).strip() for v in table[column]]
         in_catalogue = key in catalogue
-        style = _column_style(cells) or file_style
+        style = detect_number_style(cells, default=file_style)
         parsed, bad = _parse_cells(cells, style)
         if bad is not None and not in_catalogue:
-            other = "en" if style == "de" else "de"
+            other: NumberStyle = "en" if style == "de" else "de"
             parsed_other, bad_other = _parse_cells(cells, other)
             if bad_other is None:
                 parsed, bad = parsed_other, None
@@ -1051,42 +1055,13 @@ def _parse_table(
     return ags_values, columns
 
 
-def _classify_number(text: str) -> str:
-    """'en', 'de', 'both' (same or ambiguous value), or '' (not a number / empty)."""
-    if not text:
-        return ""
-    en = bool(EN_NUMBER.match(text))
-    de = bool(DE_NUMBER.match(text))
-    if en and de:
-        return "both"
-    return "en" if en else ("de" if de else "")
-
-
-def _column_style(cells: Sequence[str]) -> str:
-    """The decimal style of the first unambiguous cell, or '' if every cell is ambiguous."""
-    for text in cells:
-        kind = _classify_number(text)
-        if kind in ("en", "de"):
-            return kind
-    return ""
-
-
-def _file_decimal_style(table: pd.DataFrame, columns: Sequence[str], separator: str) -> str:
-    counts: Counter[str] = Counter()
-    for column in columns:
-        for value in table[column]:
-            counts[_classify_number(str(value).strip())] += 1
-    if counts["de"] and not counts["en"]:
-        return "de"
-    if counts["en"] and not counts["de"]:
-        return "en"
-    if counts["de"] or counts["en"]:
-        return "de" if counts["de"] > counts["en"] else "en"
-    return "de" if separator == ";" else "en"
+def _file_decimal_style(table: pd.DataFrame, columns: Sequence[str], separator: str) -> NumberStyle:
+    cells = (str(value).strip() for column in columns for value in table[column])
+    return detect_number_style(cells, default="de" if separator == ";" else "en")
 
 
 def _parse_cells(
-    cells: Sequence[str], style: str
+    cells: Sequence[str], style: NumberStyle
 ) -> tuple[list[float | None], tuple[int, str] | None]:
     """Parse every cell; returns values and the first bad (position, text) or None."""
     values: list[float | None] = []
@@ -1094,27 +1069,12 @@ def _parse_cells(
         if not text:
             values.append(None)
             continue
-        number = _parse_number(text, style)
-        if number is None:
+        try:
+            number = parse_number(text, style)
+        except NumberFormatError:
             return values, (position, text)
         values.append(number)
     return values, None
-
-
-def _parse_number(text: str, style: str) -> float | None:
-    if style == "de":
-        if not DE_NUMBER.match(text):
-            return None
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        if not EN_NUMBER.match(text):
-            return None
-        text = text.replace(",", "")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _generated_label(key: str) -> str:

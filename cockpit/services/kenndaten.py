@@ -31,6 +31,7 @@ from cockpit.domain.errors import (
     NotFoundError,
     ValidationError,
 )
+from cockpit.domain.parsing import NumberFormatError, parse_number
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import (
     ActorKind,
@@ -70,7 +71,6 @@ MAX_AMOUNT_EUR = 1_000_000_000_000.0
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/\-]{3,28}[0-9]$")
-_GERMAN_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
 @dataclass(frozen=True)
@@ -388,19 +388,6 @@ def cluster_choices(session: Session) -> tuple[tuple[str, str], ...]:
 # --------------------------------------------------------------------------- parsing
 
 
-def _parse_number(raw: object) -> float:
-    if isinstance(raw, bool):
-        raise ValueError("bool")
-    if isinstance(raw, int | float):
-        return float(raw)
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "").removesuffix("€")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif _GERMAN_THOUSANDS.match(text):
-        text = text.replace(".", "")
-    return float(text)
-
-
 def _parse_date(raw: object) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
@@ -470,11 +457,9 @@ def _parse_field(spec: FieldSpec, raw: object, choices: Sequence[tuple[str, str]
         return day
     # numeric kinds
     try:
-        number = _parse_number(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{label}: Bitte geben Sie eine Zahl ein.") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{label}: Bitte geben Sie eine Zahl ein.")
+        number = parse_number(raw)
+    except NumberFormatError:
+        raise ValueError(f"{label}: Bitte geben Sie eine Zahl ein (z. B. 1.234,5).") from None
     if spec.kind in ("int", "year"):
         if number != int(number):
             raise ValueError(f"{label}: Bitte geben Sie eine ganze Zahl ein.")

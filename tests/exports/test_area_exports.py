@@ -282,7 +282,7 @@ def test_anonymous_admin_and_bad_parameters_are_refused(app: Flask) -> None:
         assert admin.get(path).status_code == 403
     kreis = _client(app, "kreis")
     for query, text in (
-        ("kinds=wald", "Unbekannter Filterwert „wald“ für die Art"),
+        ("kinds=wald", "Unbekannter Wert „wald“ für die Art"),
         ("sources=x", "für die Quelle"),
         ("min_ha=viel", "Flächengröße"),
         ("max_ha=-1", "Flächengröße"),

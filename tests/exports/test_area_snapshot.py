@@ -295,7 +295,7 @@ def test_anonymous_admin_and_bad_parameters_are_refused(app: Flask) -> None:
         assert admin.get(route).status_code == 403  # no export permission
     kreis = client_for(app, "kreis")
     for query, text in (
-        ("kinds=wald", "Unbekannter Filterwert „wald“ für die Art"),
+        ("kinds=wald", "Unbekannter Wert „wald“ für die Art"),
         ("min_ha=viel", "Flächengröße"),
         ("age=gestern", "Bestätigung"),
         ("municipalities=1462", "8 Ziffern"),
@@ -424,7 +424,7 @@ def test_audited_reproducible_and_scriptable(
             str(tmp_path / "y.pdf"),
         ]
     )
-    assert bad.exit_code != 0 and "Unbekannter Filterwert „wald“" in bad.output
+    assert bad.exit_code != 0 and "Unbekannter Wert „wald“" in bad.output
 
 
 def test_export_table_flaechen_takes_the_same_filters(

@@ -21,6 +21,7 @@ from dash.development.base_component import Component
 
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.formatting import format_date, format_datetime, format_ha, format_number
+from cockpit.domain.parsing import NumberFormatError, parse_optional_number
 from cockpit.domain.vocab import (
     OBSTACLE_OPTIONS,
     SERVICING_OPTIONS,
@@ -104,13 +105,12 @@ def _enum_values(enum_cls: type[Any], values: Iterable[Any] | None) -> tuple[Any
 
 
 def _float_or_none(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
+    """A non-negative number under the one number rule; None for empty or bad input."""
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = parse_optional_number(value)
+    except NumberFormatError:
         return None
-    return number if number >= 0 else None
+    return number if number is not None and number >= 0 else None
 
 
 def int_tuple(values: Iterable[Any] | Any | None) -> tuple[int, ...]:
