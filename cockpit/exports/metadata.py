@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cockpit.domain.errors import ValidationError
+from cockpit.domain.formatting import to_local
 from cockpit.domain.roles import Principal
 
 RECORD_KEY: Final = "kommunal-cockpit-export"  # PNG text chunk key / JSON marker
@@ -65,7 +66,7 @@ class ExportRecord:
         demo = " · Demo-Daten" if self.is_demo else ""
         return (
             f"{PRODUCT}: {self.title} · {self.scope} · exportiert am "
-            f"{self.created.astimezone(LOCAL_TZ):%d.%m.%Y %H:%M} von {self.user}{demo} · "
+            f"{to_local(self.created):%d.%m.%Y %H:%M} von {self.user}{demo} · "
             f"Datenstand {self.data_hash[:12]}"
         )
 
@@ -73,14 +74,6 @@ class ExportRecord:
         data = self.to_dict()
         data.pop("marker", None)
         return data
-
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ = ZoneInfo("Europe/Berlin")
-except Exception:  # pragma: no cover - tzdata missing
-    LOCAL_TZ = dt.UTC  # type: ignore[assignment]
 
 
 def now_utc() -> str:

@@ -28,9 +28,10 @@ from cockpit.domain.formatting import (
     format_km2,
     format_number,
     format_value,
+    to_local,
 )
 from cockpit.domain.vocab import InvestmentKind, InvestmentSector
-from cockpit.exports.metadata import LOCAL_TZ, ExportRecord, pdf_metadata
+from cockpit.exports.metadata import ExportRecord, pdf_metadata
 from cockpit.exports.snapshot import (
     AREA_COLOURS,
     DEMO_COLOUR,
@@ -688,7 +689,7 @@ def title_of(data: ReportData) -> str:
 def render_report(data: ReportData, record: ExportRecord) -> bytes:
     """The Steckbrief of one municipality as PDF bytes (record in the PDF metadata)."""
     prof = data.profile
-    moment = record.created.astimezone(LOCAL_TZ)
+    moment = to_local(record.created)
     export_text = f"Exportiert am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr von {record.user}"
     footer = f"{data.scope_text} · {export_text}" + (" · Demo-Daten" if data.is_demo else "")
     buffer = io.BytesIO()

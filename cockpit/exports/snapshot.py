@@ -32,9 +32,8 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from shapely.geometry.base import BaseGeometry
 
-from cockpit.domain.formatting import format_number
+from cockpit.domain.formatting import format_number, to_local
 from cockpit.exports.metadata import (
-    LOCAL_TZ,
     ExportRecord,
     pdf_metadata,
     png_metadata,
@@ -392,7 +391,7 @@ def area_sheet(data: AreaMapData) -> MapSheet:
 
 
 def export_line(record: ExportRecord) -> str:
-    moment = record.created.astimezone(LOCAL_TZ)
+    moment = to_local(record.created)
     return f"Exportiert am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr von {record.user}"
 
 

@@ -31,9 +31,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cockpit.domain.formatting import format_number
+from cockpit.domain.formatting import format_date, format_number, to_local
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
-from cockpit.exports.metadata import LOCAL_TZ, ExportRecord
+from cockpit.exports.metadata import ExportRecord
 from cockpit.services.exports import Column, TableData
 from layers.crs import to_web
 
@@ -62,8 +62,10 @@ def _csv_cell(value: Any, decimal: DecimalMark) -> str:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nein"
+    if isinstance(value, dt.datetime):
+        return format_date(to_local(value))  # the Berlin day, not the UTC one
     if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
+        return format_date(value)
     if isinstance(value, tuple | list):
         return " bis ".join(_csv_cell(v, decimal) for v in value)
     if isinstance(value, int | float):
@@ -105,7 +107,7 @@ def csv_zip(
 
 
 def zip_files(files: Sequence[tuple[str, bytes]], record: ExportRecord) -> bytes:
-    moment = record.created.astimezone(LOCAL_TZ)
+    moment = to_local(record.created)
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -228,7 +230,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 def metadata_rows(record: ExportRecord) -> list[tuple[str, str]]:
     """German key/value rows of the record (XLSX sheet, GeoPackage table)."""
-    moment = record.created.astimezone(LOCAL_TZ)
+    moment = to_local(record.created)
     return [
         ("Titel", record.title),
         ("Art des Exports", record.kind),

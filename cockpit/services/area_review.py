@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import ConflictError, NotFoundError, ValidationError
+from cockpit.domain.formatting import format_datetime, format_ha
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import AreaSource, ReviewState
 from cockpit.models import AreaPotential, AreaProposal, Municipality, User
@@ -35,8 +36,6 @@ from cockpit.services.areas import (
     check_geometry,
     check_version,
     display_value,
-    format_ha,
-    format_moment,
     load_in_scope,
     new_area,
     normalize_attributes,
@@ -130,7 +129,7 @@ def _info(session: Session, principal: Principal, proposal: AreaProposal) -> Pro
         comment=proposal.comment,
         proposed_by_name=(user.display_name or user.username) if user else "",
         created_at=proposal.created_at,
-        created_text=format_moment(proposal.created_at),
+        created_text=format_datetime(proposal.created_at),
         base_version=proposal.base_version,
         reviewed_at=proposal.reviewed_at,
         review_reason=proposal.review_reason,

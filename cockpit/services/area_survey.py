@@ -26,6 +26,7 @@ from sqlalchemy import Integer, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import NotFoundError, ValidationError
+from cockpit.domain.formatting import format_date, format_datetime, format_ha
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import AreaSource, ConfirmationMethod, SurveyOutcome
 from cockpit.models import AreaPotential, AreaVersion, Municipality, Survey, SurveyItem, User
@@ -39,9 +40,6 @@ from cockpit.services.areas import (
     change_area,
     check_version,
     display_value,
-    format_day,
-    format_ha,
-    format_moment,
     load_in_scope,
     mark_confirmed,
     mark_deleted,
@@ -134,7 +132,7 @@ class DueArea:
 
 
 def _survey_tag(survey: Survey) -> str:
-    return f"Erhebungsgespräch Nr. {survey.id} vom {format_day(survey.held_on)}"
+    return f"Erhebungsgespräch Nr. {survey.id} vom {format_date(survey.held_on)}"
 
 
 def _load_survey(session: Session, principal: Principal, survey_id: int) -> Survey:
@@ -241,7 +239,7 @@ def get_survey(session: Session, principal: Principal, survey_id: int) -> Survey
         municipality_id=survey.municipality_id,
         municipality_name=municipality.name,
         held_on=survey.held_on,
-        held_on_text=format_day(survey.held_on),
+        held_on_text=format_date(survey.held_on),
         participants=survey.participants,
         method=survey.method,
         method_label=survey.method.label,
@@ -437,11 +435,11 @@ def get_protocol(session: Session, principal: Principal, survey_id: int) -> Surv
         survey_id=survey.id,
         municipality_name=municipality.name,
         municipality_ags=municipality.ags,
-        held_on_text=format_day(survey.held_on),
+        held_on_text=format_date(survey.held_on),
         participants=survey.participants,
         method_label=survey.method.label,
         recorded_by=(creator.display_name or creator.username) if creator else "",
-        closed_text=format_moment(survey.closed_at) if survey.closed_at else "noch offen",
+        closed_text=format_datetime(survey.closed_at) if survey.closed_at else "noch offen",
         rows=rows,
         open_rows=open_rows,
         counts=view.counts,
@@ -505,7 +503,7 @@ def list_due(
         .order_by(Municipality.name, AreaPotential.last_confirmed_at, AreaPotential.name)
     ).all()
     due = [
-        DueArea(r[0], r[1], r[2], format_day(r[3]) if r[3] else "nie bestätigt", format_ha(r[4]))
+        DueArea(r[0], r[1], r[2], format_date(r[3]) if r[3] else "nie bestätigt", format_ha(r[4]))
         for r in due_rows
     ]
     return per_municipality, due

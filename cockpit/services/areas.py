@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
-from babel.dates import format_datetime as babel_format_datetime
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Integer, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -43,6 +42,7 @@ from cockpit.domain.errors import (
     NotFoundError,
     ValidationError,
 )
+from cockpit.domain.formatting import format_date, format_datetime, format_ha, format_number
 from cockpit.domain.parsing import NumberFormatError, echo, parse_optional_number
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import (
@@ -74,7 +74,6 @@ from layers.crs import DEFAULT_METRIC_CRS, area_ha, web_to_metric
 
 log = logging.getLogger(__name__)
 
-LOCALE = "de_DE"
 DEFAULT_STALE_AFTER_DAYS = 365
 MAX_MAP_FEATURES = 1200
 MAP_BUDGET_BYTES = 500_000
@@ -151,35 +150,6 @@ _ENUM_FIELDS: dict[str, type[LabelledEnum]] = {
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def _de_number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def format_ha(value: float | None) -> str:
-    """``12,3 ha`` — Babel's de_DE pattern ``#,##0.0#`` (tested against Babel), but fast
-    enough for thousands of map labels (Babel takes ~0.25 ms per number)."""
-    if value is None:
-        return "–"
-    text = f"{value:,.2f}"
-    if text.endswith("0"):
-        text = text[:-1]
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".") + " ha"
-
-
-def format_day(value: dt.date | None) -> str:
-    """``22.11.2026`` (Babel de_DE ``dd.MM.yyyy``) or an en dash."""
-    if value is None:
-        return "–"
-    return value.strftime("%d.%m.%Y")
-
-
-def format_moment(value: dt.datetime | None) -> str:
-    if value is None:
-        return "–"
-    return str(babel_format_datetime(value, format="dd.MM.yyyy HH:mm", locale=LOCALE))
 
 
 def is_stale(last_confirmed_at: dt.date | None, today: dt.date, stale_after_days: int) -> bool:
@@ -481,7 +451,7 @@ def list_areas(
             status=r[8],
             status_label=r[8].label,
             last_confirmed_at=r[9],
-            last_confirmed_text=format_day(r[9]) if r[9] else "nie bestätigt",
+            last_confirmed_text=format_date(r[9]) if r[9] else "nie bestätigt",
             stale=is_stale(r[9], today, stale_after_days),
             source=r[10],
             source_label=r[10].label,
@@ -502,7 +472,7 @@ def list_areas(
         total=int(total),
         cells=cells,
     )
-    hint = TOO_MANY_HINT.format(count=_format_int(map_count)) if clustered else ""
+    hint = TOO_MANY_HINT.format(count=format_number(map_count)) if clustered else ""
     return AreaListResult(
         items=items,
         total=int(total),
@@ -560,10 +530,6 @@ def list_area_geometries(
         select(AreaPotential.public_id, AreaPotential.geom).where(*conds).order_by(AreaPotential.id)
     ).all()
     return {str(public_id): geom for public_id, geom in rows}
-
-
-def _format_int(value: int) -> str:
-    return _de_number(value, 0)
 
 
 def _map_view(
@@ -705,7 +671,7 @@ def _cluster_collection(rows: Sequence[Any]) -> dict[str, Any]:
                 "cluster": True,
                 "count": int(r[2]),
                 "area_ha": round(float(r[3] or 0.0), 1),
-                "label": f"{_format_int(int(r[2]))} Flächen, {format_ha(float(r[3] or 0.0))}",
+                "label": f"{format_number(int(r[2]))} Flächen, {format_ha(float(r[3] or 0.0))}",
             },
         }
         for r in rows
@@ -815,7 +781,7 @@ def display_value(key: str, value: Any, municipality_name: str = "") -> str:
         return ", ".join(OBSTACLE_OPTIONS.get(v, v) for v in value)
     if key == "last_confirmed_at":
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-        return format_day(day)
+        return format_date(day)
     if key == "is_deleted":
         return "ja" if value else "nein"
     return str(value)
@@ -825,7 +791,7 @@ def _version_info(version: AreaVersion) -> AreaVersionInfo:
     return AreaVersionInfo(
         version=version.version,
         valid_from=version.valid_from,
-        valid_from_text=format_moment(version.valid_from),
+        valid_from_text=format_datetime(version.valid_from),
         action=version.action,
         action_label=ACTION_LABELS.get(version.action, version.action),
         reason=version.reason,
@@ -836,7 +802,7 @@ def _version_info(version: AreaVersion) -> AreaVersionInfo:
 def confirmation_text(area: AreaPotential) -> str:
     if area.last_confirmed_at is None:
         return "Noch nie bestätigt."
-    text = f"Zuletzt bestätigt am {format_day(area.last_confirmed_at)}"
+    text = f"Zuletzt bestätigt am {format_date(area.last_confirmed_at)}"
     if area.last_confirmed_by:
         text += f" von {area.last_confirmed_by}"
     if area.last_confirmed_method is not None:

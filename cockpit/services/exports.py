@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
+from cockpit.domain.formatting import format_ha
 from cockpit.domain.parsing import (
     NumberFormatError,
     parse_ags_list,
@@ -1205,11 +1206,11 @@ def area_filter_text(session: Session, filters: areas.AreaFilter) -> str:
         )
     low, high = filters.min_ha, filters.max_ha
     if low is not None and high is not None:
-        parts.append(f"Größe: {areas.format_ha(low)} bis {areas.format_ha(high)}")
+        parts.append(f"Größe: {format_ha(low)} bis {format_ha(high)}")
     elif low is not None:
-        parts.append(f"Größe: ab {areas.format_ha(low)}")
+        parts.append(f"Größe: ab {format_ha(low)}")
     elif high is not None:
-        parts.append(f"Größe: bis {areas.format_ha(high)}")
+        parts.append(f"Größe: bis {format_ha(high)}")
     if filters.stale is not None:
         parts.append(
             "Bestätigung: überfällig" if filters.stale else "Bestätigung: aktuell bestätigt"

@@ -79,7 +79,7 @@ def test_german_formatting() -> None:
     assert format_number(2.5) == "3"
     assert format_number(None) == "–"
     assert format_eur(1_234_567) == "1.234.567\u00a0€"
-    assert format_ha(12.34) == "12,3\u00a0ha"
+    assert format_ha(12.34) == "12,34\u00a0ha"
     assert format_percent(9.75) == "9,8\u00a0%"
     assert format_value(54_664, "Personen") == "54.664\u00a0Personen"
     assert format_date(dt.date(2026, 11, 22)) == "22.11.2026"

@@ -188,7 +188,7 @@ def test_split_layers_by_kind_with_escaped_tooltip_and_no_clusters() -> None:
     layers = present.split_layers(geojson)
     assert [len(layers[k]["features"]) for k in AreaKind] == [1, 0, 1]
     tooltip = layers[AreaKind.GEWERBE]["features"][0]["properties"]["tooltip"]
-    assert tooltip == "A &lt;b&gt; · 12,3\u00a0ha · verfügbar · Bestätigung überfällig"
+    assert tooltip == "A &lt;b&gt; · 12,34\u00a0ha · verfügbar · Bestätigung überfällig"
 
 
 def test_leaflet_bounds_and_feature_bounds() -> None:
@@ -351,7 +351,7 @@ def test_summary_text_in_german() -> None:
         today=dt.date(2026, 11, 22),
     )
     assert present.summary_text(result) == (
-        "1.234 Flächen · 5.678,9\u00a0ha · 3 mit überfälliger Bestätigung · "
+        "1.234 Flächen · 5.678,91\u00a0ha · 3 mit überfälliger Bestätigung · "
         "Tabelle zeigt die ersten 1"
     )
 

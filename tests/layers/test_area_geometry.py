@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from babel.numbers import format_decimal
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
 
-from cockpit.services.areas import format_ha
 from layers.area_geometry import (
     GeometryError,
     check_area_geometry,
@@ -97,9 +95,3 @@ def test_web_geometries_are_rounded_and_bounds_match() -> None:
     assert lon == round(lon, 6) and 14.9 < lon < 15.1 and 51.1 < lat < 51.2
     west, south, east, north = web_bounds(square)
     assert west < lon + 1e-6 and east > west and north > south
-
-
-@pytest.mark.parametrize("value", [0.0, 0.05, 1.0, 9.0, 12.3, 12.34, 1234.5, 98765.43, 0.126])
-def test_fast_hectare_format_matches_babel(value: float) -> None:
-    babel = format_decimal(round(value, 2), format="#,##0.0#", locale="de_DE")
-    assert format_ha(value) == f"{babel} ha"

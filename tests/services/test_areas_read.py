@@ -71,7 +71,7 @@ def test_list_scoped_and_filtered(world) -> None:
     }
     nord = next(i for i in everything.items if i.name == "GE Görlitz Nord")
     assert nord.area_ha == pytest.approx(9.0, rel=0.01)
-    assert nord.area_text == "9,01 ha"  # equal-area: 9 ha drawn in UTM are 9,007 ha
+    assert nord.area_text == "9,01\u00a0ha"  # equal-area: 9 ha drawn in UTM are 9,007 ha
     assert nord.municipality_name == "Görlitz" and nord.municipality_ags == GOERLITZ
     assert nord.stale and nord.last_confirmed_text == "nie bestätigt"
     assert everything.stale_count == 2

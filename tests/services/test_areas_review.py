@@ -97,7 +97,7 @@ def test_correction_reviewed_side_by_side_and_rejected(world) -> None:
     review = area_review.get_proposal_review(session, kreis, info.id)
     diff = {d.key: (d.old_text, d.new_text) for d in review.diffs}
     assert diff["status"] == ("verfügbar", "vermarktet")
-    assert diff["geometry"] == ("4,0 ha", "9,01 ha")  # equal-area hectares
+    assert diff["geometry"] == ("4,0\u00a0ha", "9,01\u00a0ha")  # equal-area hectares
     assert review.old_geojson and review.new_geojson and not review.outdated
     with pytest.raises(ValidationError) as no_reason:
         area_review.reject_proposal(session, kreis, info.id, "  ")
