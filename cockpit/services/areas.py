@@ -28,8 +28,8 @@ import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, TypeAlias, TypeVar
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Integer, and_, cast, func, or_, select
@@ -352,6 +352,83 @@ def _bbox_conditions(bbox: tuple[float, float, float, float]) -> list[ColumnElem
     ]
 
 
+_ITEM_COLUMNS: Final = (
+    AreaPotential.id,
+    AreaPotential.public_id,
+    AreaPotential.name,
+    AreaPotential.municipality_id,
+    Municipality.name,
+    Municipality.ags,
+    AreaPotential.kind,
+    AreaPotential.area_ha,
+    AreaPotential.status,
+    AreaPotential.last_confirmed_at,
+    AreaPotential.source,
+    AreaPotential.version,
+    AreaPotential.is_deleted,
+    AreaPotential.is_demo,
+)
+
+
+def _list_item(r: Any, today: dt.date, stale_after_days: int) -> AreaListItem:
+    return AreaListItem(
+        id=r[0],
+        public_id=r[1],
+        name=r[2],
+        municipality_id=r[3],
+        municipality_name=r[4],
+        municipality_ags=r[5],
+        kind=r[6],
+        kind_label=r[6].label,
+        area_ha=r[7],
+        area_text=format_ha(r[7]),
+        status=r[8],
+        status_label=r[8].label,
+        last_confirmed_at=r[9],
+        last_confirmed_text=format_date(r[9]) if r[9] else "nie bestätigt",
+        stale=is_stale(r[9], today, stale_after_days),
+        source=r[10],
+        source_label=r[10].label,
+        version=r[11],
+        is_deleted=r[12],
+        is_demo=r[13],
+    )
+
+
+@dataclass(frozen=True)
+class AreaRecord:
+    """One area for a file or a print: its list row and its STORED geometry (metric CRS)."""
+
+    item: AreaListItem
+    geometry: BaseGeometry
+
+
+def list_area_records(
+    session: Session,
+    principal: Principal,
+    filters: AreaFilter | None,
+    *,
+    stale_after_days: int,
+    today: dt.date | None = None,
+) -> list[AreaRecord]:
+    """Every area :func:`list_areas` lists for ``filters`` (no paging, ``bbox`` ignored), with
+    the stored, unsimplified geometry — the one source of exports, snapshots and reports.
+
+    Same scope and checks as :func:`list_areas`; never the browser's (simplified or
+    clustered) map payload.
+    """
+    filters = replace(filters or AreaFilter(), bbox=None)
+    today = today or dt.date.today()
+    conds = _authorized_conditions(principal, filters, today, stale_after_days)
+    rows = session.execute(
+        select(*_ITEM_COLUMNS, AreaPotential.geom)
+        .join(Municipality, Municipality.id == AreaPotential.municipality_id)
+        .where(*conds)
+        .order_by(AreaPotential.name, AreaPotential.id)
+    )
+    return [AreaRecord(_list_item(r, today, stale_after_days), r[-1]) for r in rows]
+
+
 def list_areas(
     session: Session,
     principal: Principal,
@@ -407,22 +484,7 @@ def list_areas(
             west, south, east, north = (float(v) for v in extent)
             bounds = (west, south, east, north)
     items_stmt = (
-        select(
-            AreaPotential.id,
-            AreaPotential.public_id,
-            AreaPotential.name,
-            AreaPotential.municipality_id,
-            Municipality.name,
-            Municipality.ags,
-            AreaPotential.kind,
-            AreaPotential.area_ha,
-            AreaPotential.status,
-            AreaPotential.last_confirmed_at,
-            AreaPotential.source,
-            AreaPotential.version,
-            AreaPotential.is_deleted,
-            AreaPotential.is_demo,
-        )
+        select(*_ITEM_COLUMNS)
         .join(Municipality, Municipality.id == AreaPotential.municipality_id)
         .where(*conds)
         .order_by(AreaPotential.name, AreaPotential.id)
@@ -435,32 +497,7 @@ def list_areas(
         items_stmt = items_stmt.with_hint(
             AreaPotential, "INDEXED BY ix_area_potential_name", "sqlite"
         )
-    rows = session.execute(items_stmt).all()
-    items = [
-        AreaListItem(
-            id=r[0],
-            public_id=r[1],
-            name=r[2],
-            municipality_id=r[3],
-            municipality_name=r[4],
-            municipality_ags=r[5],
-            kind=r[6],
-            kind_label=r[6].label,
-            area_ha=r[7],
-            area_text=format_ha(r[7]),
-            status=r[8],
-            status_label=r[8].label,
-            last_confirmed_at=r[9],
-            last_confirmed_text=format_date(r[9]) if r[9] else "nie bestätigt",
-            stale=is_stale(r[9], today, stale_after_days),
-            source=r[10],
-            source_label=r[10].label,
-            version=r[11],
-            is_deleted=r[12],
-            is_demo=r[13],
-        )
-        for r in rows
-    ]
+    items = [_list_item(r, today, stale_after_days) for r in session.execute(items_stmt)]
     geojson, map_count, clustered = _map_view(
         session,
         conds,
@@ -508,28 +545,6 @@ def _authorized_conditions(
     if filters.include_deleted:
         authz.require(principal, Permission.EDIT_AREAS)
     return _conditions(filters, scope, today, stale_after_days)
-
-
-def list_area_geometries(
-    session: Session,
-    principal: Principal,
-    filters: AreaFilter | None = None,
-    *,
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
-    today: dt.date | None = None,
-) -> dict[str, BaseGeometry]:
-    """Stored (metric, unsimplified) geometries of the areas :func:`list_areas` lists for
-    the same ``filters``, keyed by ``public_id`` — same scope and checks (for layer exports).
-
-    ``filters.bbox`` is ignored, as for the table of :func:`list_areas`.
-    """
-    filters = filters or AreaFilter()
-    today = today or dt.date.today()
-    conds = _authorized_conditions(principal, filters, today, stale_after_days)
-    rows = session.execute(
-        select(AreaPotential.public_id, AreaPotential.geom).where(*conds).order_by(AreaPotential.id)
-    ).all()
-    return {str(public_id): geom for public_id, geom in rows}
 
 
 def _map_view(

@@ -46,7 +46,7 @@ from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, FocusKind
 from cockpit.models import Municipality
 from cockpit.services import areas, audit, authz, kenndaten, maps, profile
 from layers.classify import METHODS, Method
-from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, transform_geometry, web_to_metric
+from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, transform_geometry
 from layers.palettes import (
     AREA_BASE_FILL,
     AREA_KIND_COLOURS,
@@ -281,8 +281,9 @@ def get_snapshot_data(
 
     Values come from :func:`maps.get_choropleth_values` (foreign values of non-public
     indicators are ``None`` = "keine Daten"); classes and colours from
-    :func:`layers.palettes.map_classes`, the rule of the screen map. The area layer comes
-    from :func:`areas.list_areas` (scoped). Raises :class:`AccessDeniedError` without
+    :func:`layers.palettes.map_classes`, the rule of the screen map. The area layer holds
+    the STORED geometries of :func:`areas.list_area_records` (scoped), never the browser's
+    simplified or clustered map. Raises :class:`AccessDeniedError` without
     export permission, :class:`NotFoundError` for an unknown indicator and
     :class:`ValidationError` for a year without values or an extent outside the map.
     """
@@ -444,7 +445,7 @@ def _area_layer(
         if requested and not ids:
             return _empty_area_frame(metric_crs), []
         ids = ids or tuple(sorted(scope.municipality_ids))
-    result = areas.list_areas(
+    records = areas.list_area_records(
         session,
         principal,
         areas.AreaFilter(
@@ -453,31 +454,19 @@ def _area_layer(
             municipality_ids=ids,
         ),
         stale_after_days=stale_after_days,
-        limit=100_000,
-        max_map_features=100_000,
-        metric_crs=metric_crs,
     )
-    features = [f for f in result.geojson.get("features", []) if f.get("geometry")]
-    by_id = {item.id: item for item in result.items}
-    names, kinds, labels, statuses, demo, geometries = [], [], [], [], [], []
-    keys: list[tuple[int, int]] = []
-    for feature in features:
-        props = feature.get("properties", {})
-        if props.get("cluster"):
-            continue
-        item = by_id.get(int(props.get("id", -1)))
-        if item is None:
-            continue
-        geometry = shapely.geometry.shape(feature["geometry"])
-        geometries.append(web_to_metric(geometry, metric_crs))
-        names.append(item.name)
-        kinds.append(item.kind.value)
-        labels.append(item.kind_label)
-        statuses.append(item.status_label)
-        demo.append(item.is_demo)
-        keys.append((item.id, item.version))
+    records = [r for r in records if r.geometry is not None]
+    items = [r.item for r in records]
+    names = [i.name for i in items]
+    kinds = [i.kind.value for i in items]
+    labels = [i.kind_label for i in items]
+    statuses = [i.status_label for i in items]
+    demo = [i.is_demo for i in items]
+    geometries = [r.geometry for r in records]
+    keys = [(i.id, i.version) for i in items]
     frame = gpd.GeoDataFrame(
         {
+            "public_id": [i.public_id for i in items],
             "name": names,
             "kind": kinds,
             "kind_label": labels,
@@ -492,7 +481,14 @@ def _area_layer(
 
 def _empty_area_frame(metric_crs: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"name": [], "kind": [], "kind_label": [], "status_label": [], "is_demo": []},
+        {
+            "public_id": [],
+            "name": [],
+            "kind": [],
+            "kind_label": [],
+            "status_label": [],
+            "is_demo": [],
+        },
         geometry=[],
         crs=metric_crs,
     )
@@ -561,18 +557,15 @@ def get_report_data(
     area_geometries: tuple[tuple[str, str, BaseGeometry], ...] = ()
     if prof.full_access:
         view = kenndaten.list_kenndaten(session, principal, municipality_id)
-        result = areas.list_areas(
+        records = areas.list_area_records(
             session,
             principal,
             areas.AreaFilter(municipality_ids=(municipality_id,)),
             stale_after_days=stale_after_days,
-            limit=100_000,
-            max_map_features=100_000,
-            metric_crs=metric_crs,
         )
-        area_items = result.items
+        area_items = [r.item for r in records]
         area_geometries = tuple(
-            (a.name, a.kind, web_to_metric(a.geometry, metric_crs)) for a in prof.areas
+            (r.item.name, r.item.kind.value, r.geometry) for r in records if r.geometry is not None
         )
     district_name = _district_name(session, principal, district_ags)
     sources = [BOUNDARY_ATTRIBUTION]
@@ -1063,14 +1056,19 @@ def get_area_table(
     table page); the record's parameters are :func:`area_filter_params`.
     """
     _require_export(principal)
-    result = areas.list_areas(
-        session,
-        principal,
-        filters,
-        stale_after_days=stale_after_days,
-        limit=100_000,
-        max_map_features=1,
+    records = areas.list_area_records(
+        session, principal, filters, stale_after_days=stale_after_days
     )
+    return _area_table(session, principal, filters, records, district_ags)
+
+
+def _area_table(
+    session: Session,
+    principal: Principal,
+    filters: areas.AreaFilter | None,
+    records: Sequence[areas.AreaRecord],
+    district_ags: str,
+) -> TableData:
     columns = (
         Column("public_id", "Kennung"),
         Column("name", "Bezeichnung"),
@@ -1096,7 +1094,7 @@ def get_area_table(
             a.stale,
             a.source_label,
         )
-        for a in result.items
+        for a in (r.item for r in records)
     )
     district_name = _district_name(session, principal, district_ags)
     return _table(
@@ -1106,7 +1104,7 @@ def get_area_table(
         rows,
         sources=(BOUNDARY_ATTRIBUTION,),
         scope_text=_scope_text(session, principal, district_name),
-        is_demo=any(a.is_demo for a in result.items),
+        is_demo=any(r.item.is_demo for r in records),
         params=area_filter_params(session, filters),
     )
 
@@ -1122,20 +1120,23 @@ def get_area_layer(
 ) -> tuple[gpd.GeoDataFrame, TableData]:
     """The filtered area list as a layer: the rows of :func:`get_area_table` with their
     stored (unsimplified) geometry in ``metric_crs``; the data hash covers the geometries."""
-    table = get_area_table(
-        session, principal, filters, stale_after_days=stale_after_days, district_ags=district_ags
-    )
-    geometries = areas.list_area_geometries(
-        session, principal, filters, stale_after_days=stale_after_days
-    )
-    rows = [row for row in table.rows if row[0] in geometries]  # gone in between: left out
+    _require_export(principal)
+    records = [
+        r
+        for r in areas.list_area_records(
+            session, principal, filters, stale_after_days=stale_after_days
+        )
+        if r.geometry is not None
+    ]
+    table = _area_table(session, principal, filters, records, district_ags)
     keys = [c.key for c in table.columns]
-    data: dict[str, list[Any]] = {key: [row[i] for row in rows] for i, key in enumerate(keys)}
+    data: dict[str, list[Any]] = {key: [row[i] for row in table.rows] for i, key in enumerate(keys)}
     data["confirmed"] = [d.isoformat() if d else None for d in data["confirmed"]]
-    frame = gpd.GeoDataFrame(data, geometry=[geometries[row[0]] for row in rows], crs=metric_crs)
-    digest = _geometry_digest((str(row[0]), geometries[row[0]]) for row in rows)
-    data_hash = hash_payload([_table_hash(table.name, table.columns, rows), digest])
-    return frame, replace(table, rows=tuple(rows), data_hash=data_hash)
+    geometries = [r.geometry for r in records]
+    frame = gpd.GeoDataFrame(data, geometry=geometries, crs=metric_crs)
+    digest = _geometry_digest((r.item.public_id, r.geometry) for r in records)
+    data_hash = hash_payload([_table_hash(table.name, table.columns, table.rows), digest])
+    return frame, replace(table, data_hash=data_hash)
 
 
 # --------------------------------------------------------------------------- area map

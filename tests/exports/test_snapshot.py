@@ -10,16 +10,19 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchmarks.area_generator import generate_areas
 from cockpit.dashboard.presenters.choropleth import MapOptions, build_view, palette_colours
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
 from cockpit.domain.formatting import format_number
 from cockpit.exports import snapshot
 from cockpit.exports.metadata import build_record, read_record
+from cockpit.models import AreaPotential
+from cockpit.services import areas, maps
 from cockpit.services import exports as export_service
-from cockpit.services import maps
 from layers.cartography import format_distance, nice_length
 from layers.palettes import NO_DATA_COLOUR
 from tests.exports.export_support import (
@@ -373,3 +376,27 @@ def test_scale_bar_helpers() -> None:
     assert format_distance(25_000) == "25 km"
     with pytest.raises(ValueError):
         nice_length(0)
+
+
+@pytest.mark.slow
+def test_snapshot_area_layer_holds_every_stored_geometry(demo_session: Session) -> None:
+    """3,000 more areas push the browser's map into grid clusters; the printed layer must
+    still hold every area with its stored, unsimplified geometry (bug: it printed none)."""
+    assert generate_areas(demo_session, 3_000, seed=11) == 3_000
+    stored = dict(
+        demo_session.execute(
+            select(AreaPotential.public_id, AreaPotential.geom).where(
+                AreaPotential.is_deleted.is_(False)
+            )
+        ).all()
+    )
+    assert len(stored) >= 3_000
+    who = principal(demo_session, "analyse")
+    assert areas.list_areas(demo_session, who, areas.AreaFilter(), limit=1).clustered
+    params = export_service.SnapshotParams.from_mapping(
+        {"indicator": "bevoelkerung", "year": 2022, "layers": "gemeinden,flaechen"}
+    )
+    data = export_service.get_snapshot_data(demo_session, who, params, district_ags="14626")
+    assert data.areas is not None and len(data.areas) == len(stored)
+    for public_id, geometry in zip(data.areas["public_id"], data.areas.geometry, strict=True):
+        assert geometry.equals_exact(stored[public_id], tolerance=0)

@@ -142,7 +142,8 @@ def test_map_geojson_is_wgs84_rounded_and_capped(world) -> None:
 
 def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
     """``bounds`` is the extent of every matching area (also when the map is clustered or
-    restricted to a bbox); ``list_area_geometries`` gives the same areas, same scope."""
+    restricted to a bbox); ``list_area_records`` gives the same areas with their stored
+    geometry, same scope."""
     session, towns, kreis, kommune, ids = world
     extents = {key: areas.get_area(session, kreis, area_id).bounds for key, area_id in ids.items()}
 
@@ -170,20 +171,29 @@ def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
     assert areas.list_areas(session, kreis, AreaFilter(search="nichts")).bounds is None
     assert areas.list_areas(session, kommune, AreaFilter()).bounds == pytest.approx(extents["z1"])
 
-    geometries = areas.list_area_geometries(session, kreis, AreaFilter(min_ha=2.0))
+    def records(principal, filters):
+        return areas.list_area_records(session, principal, filters, stale_after_days=365)
+
+    stored = {r.item.public_id: r for r in records(kreis, AreaFilter(min_ha=2.0))}
     listed = areas.list_areas(session, kreis, AreaFilter(min_ha=2.0))
-    assert set(geometries) == {i.public_id for i in listed.items} and len(geometries) == 2
+    assert list(stored) == [i.public_id for i in listed.items] and len(stored) == 2
     for item in listed.items:
-        assert geometries[item.public_id].area / 10_000 == pytest.approx(item.area_ha, rel=1e-3)
-    own = areas.list_area_geometries(session, kommune, AreaFilter())
-    assert set(own) == {i.public_id for i in areas.list_areas(session, kommune).items}
+        assert stored[item.public_id].item == item
+        assert stored[item.public_id].geometry.area / 10_000 == pytest.approx(
+            item.area_ha, rel=1e-3
+        )
+    # the bbox of the browser's view never narrows a file
+    boxed = records(kreis, AreaFilter(min_ha=2.0, bbox=(0.0, 0.0, 1.0, 1.0)))
+    assert [r.item.public_id for r in boxed] == list(stored)
+    own = records(kommune, AreaFilter())
+    assert [r.item.public_id for r in own] == [
+        i.public_id for i in areas.list_areas(session, kommune).items
+    ]
     assert len(own) == 1
     with pytest.raises(AccessDeniedError):
-        areas.list_area_geometries(
-            session, kommune, AreaFilter(municipality_ids=(towns[GOERLITZ].id,))
-        )
+        records(kommune, AreaFilter(municipality_ids=(towns[GOERLITZ].id,)))
     with pytest.raises(AccessDeniedError):
-        areas.list_area_geometries(session, kommune, AreaFilter(include_deleted=True))
+        records(kommune, AreaFilter(include_deleted=True))
 
 
 def test_detail_with_labels_history_and_confirmation(world) -> None:

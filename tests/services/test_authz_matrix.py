@@ -374,8 +374,10 @@ MATRIX: dict[str, Row] = {
         lambda c, p, m: areas.get_area_as_of(c.s, p, c.area(m)[0], dt.datetime.now(dt.UTC)),
         CONFIDENTIAL,
     ),
-    "areas.list_area_geometries": Row(
-        lambda c, p, m: areas.list_area_geometries(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+    "areas.list_area_records": Row(
+        lambda c, p, m: areas.list_area_records(
+            c.s, p, areas.AreaFilter(municipality_ids=(m,)), stale_after_days=365
+        ),
         CONFIDENTIAL,
     ),
     "areas.list_areas": Row(
