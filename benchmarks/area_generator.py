@@ -20,6 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from cockpit.db import storage_srid
 from cockpit.domain.vocab import (
     OBSTACLE_OPTIONS,
     SERVICING_OPTIONS,
@@ -31,7 +32,7 @@ from cockpit.domain.vocab import (
     PlanningStatus,
 )
 from cockpit.models import AreaPotential, Municipality
-from layers.crs import DEFAULT_METRIC_CRS, to_web
+from layers.crs import areas_m2, to_web
 
 
 def _blob(rng: random.Random, x: float, y: float, area_m2: float) -> Polygon:
@@ -59,6 +60,7 @@ def generate_areas(
     municipalities = list(session.scalars(select(Municipality).order_by(Municipality.id)))
     if not municipalities:
         raise RuntimeError("no municipalities: import the boundaries first")
+    crs = f"EPSG:{storage_srid(session.get_bind().engine)}"
     weights = [m.boundary.area for m in municipalities]
     inner = {m.id: (m.boundary.buffer(-200) or m.boundary) for m in municipalities}
     for geometry in inner.values():
@@ -77,7 +79,8 @@ def generate_areas(
                     break
             hectares = min(40.0, rng.lognormvariate(1.0, 0.9) + 0.3)
             geoms.append(MultiPolygon([_blob(rng, x, y, hectares * 10_000)]))
-        web = to_web(gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=DEFAULT_METRIC_CRS)))
+        web = to_web(gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=crs)))
+        hectares_of = [m2 / 10_000 for m2 in areas_m2(geoms, crs)]
         bounds = shapely.bounds(web.geometry.to_numpy())
         rows: list[dict[str, Any]] = []
         for index, (municipality, geom) in enumerate(zip(chosen, geoms, strict=True)):
@@ -91,7 +94,7 @@ def generate_areas(
                     "kind": rng.choice(list(AreaKind)),
                     "name": f"Testfläche {inserted + index + 1}",
                     "geom": geom,
-                    "area_ha": round(geom.area / 10_000, 4),
+                    "area_ha": round(hectares_of[index], 4),
                     "net_area_ha": None,
                     "status": rng.choice(list(AreaStatus)),
                     "planning_status": rng.choice(list(PlanningStatus)),

@@ -42,6 +42,7 @@ from cockpit.models import AreaPotential, Municipality  # noqa: E402
 from cockpit.services import areas  # noqa: E402
 from cockpit.services.areas import AreaFilter  # noqa: E402
 from cockpit.services.importing import import_boundaries  # noqa: E402
+from tests.config_support import TEST_CONFIG  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "lk_goerlitz_gemeinden_vg250_2016.gpkg"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -97,7 +98,14 @@ def run(url: str, count: int, runs: int, *, reuse: bool = False) -> list[dict[st
     if not reuse:
         upgrade(url, metric_crs="EPSG:25833")
         with factory() as session:
-            import_boundaries(session, SYSTEM, DATA, "14626", district_name="Landkreis Görlitz")
+            import_boundaries(
+                session,
+                SYSTEM,
+                DATA,
+                "14626",
+                district_name="Landkreis Görlitz",
+                config=TEST_CONFIG,
+            )
             started = time.perf_counter()
             generate_areas(session, count, seed=2026)
             generated = time.perf_counter() - started
@@ -113,7 +121,9 @@ def run(url: str, count: int, runs: int, *, reuse: bool = False) -> list[dict[st
             for _ in range(runs):
                 session.expire_all()
                 t0 = time.perf_counter()
-                result = areas.list_areas(session, principal, filters, limit=PAGE)
+                result = areas.list_areas(
+                    session, principal, filters, limit=PAGE, config=TEST_CONFIG
+                )
                 times.append((time.perf_counter() - t0) * 1000)
                 session.rollback()
             assert result is not None
@@ -135,7 +145,7 @@ def run(url: str, count: int, runs: int, *, reuse: bool = False) -> list[dict[st
         times = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            areas.get_area(session, SYSTEM, area_id)
+            areas.get_area(session, SYSTEM, area_id, config=TEST_CONFIG)
             times.append((time.perf_counter() - t0) * 1000)
         rows.append(
             {

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ from cockpit.services.maps import BOUNDARY_ATTRIBUTION, IndicatorInfo  # noqa: E
 from cockpit.settings import load_settings  # noqa: E402
 from layers.crs import to_metric  # noqa: E402
 from layers.palettes import map_classes  # noqa: E402
+from tests.config_support import TEST_CONFIG  # noqa: E402
 
 DATA = Path(os.environ.get("COCKPIT_DATA_DIR", ROOT.parent / "shared" / "data"))
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -183,7 +185,7 @@ def main() -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     with factory() as session:
-        load_demo(session, DATA, seed=2026)
+        load_demo(session, DATA, config=TEST_CONFIG, seed=2026)
     settings = load_settings(
         environ={},
         database_url=url,
@@ -200,7 +202,9 @@ def main() -> None:
             params = export_service.SnapshotParams(
                 "bevoelkerung", 2022, layers=("gemeinden", "kreisgrenze", "flaechen")
             )
-            data = export_service.get_snapshot_data(session, kreis, params, district_ags="14626")
+            data = export_service.get_snapshot_data(
+                session, kreis, params, config=replace(TEST_CONFIG, district_ags="14626")
+            )
             page = snapshot.PageSpec("pdf", "A4", "landscape")
             record = build_record(
                 kind="snapshot",
@@ -227,7 +231,9 @@ def main() -> None:
         mid = export_service.municipality_id_for_ags(session, kreis, "14626110")
 
         def one_report() -> bytes:
-            data = export_service.get_report_data(session, kreis, mid, district_ags="14626")
+            data = export_service.get_report_data(
+                session, kreis, mid, config=replace(TEST_CONFIG, district_ags="14626")
+            )
             record = build_record(
                 kind="report",
                 fmt="pdf",

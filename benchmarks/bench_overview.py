@@ -58,6 +58,7 @@ from cockpit.services import maps, users  # noqa: E402
 from cockpit.services.importing import import_boundaries, import_indicators  # noqa: E402
 from cockpit.settings import load_settings  # noqa: E402
 from cockpit.web import get_db  # noqa: E402
+from tests.config_support import TEST_CONFIG  # noqa: E402
 
 DATA = Path(os.environ.get("COCKPIT_DATA_DIR", ROOT.parent / "shared" / "data"))
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -94,6 +95,7 @@ def build_goerlitz(workdir: Path) -> str:
             DATA / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
             "14626",
             district_name="Landkreis Görlitz",
+            config=TEST_CONFIG,
         )
         import_indicators(session, SYSTEM, DATA / "lk_goerlitz_kennzahlen.csv")
     engine.dispose()
@@ -124,6 +126,7 @@ def build_germany(workdir: Path) -> str:
                     source,
                     district,
                     where=f"AGS LIKE '{district}%' AND GEN IS NOT NULL",
+                    config=TEST_CONFIG,
                 )
                 if n % 50 == 0:
                     print(

@@ -20,7 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from layers.crs import DEFAULT_METRIC_CRS, area_ha, area_m2, metric_to_web, to_web
+from layers.crs import area_ha, area_m2, metric_to_web, to_web
 
 # A drawn area may stick out of its municipality by this much (digitising tolerance).
 OUTSIDE_TOLERANCE_M = 10.0
@@ -71,7 +71,7 @@ def _lonlat_text(x: float, y: float, metric_crs: str) -> str:
     return f"{format_number(point.x, 5)}° O, {format_number(point.y, 5)}° N"
 
 
-def explain_invalid(geometry: BaseGeometry, metric_crs: str = DEFAULT_METRIC_CRS) -> str:
+def explain_invalid(geometry: BaseGeometry, metric_crs: str) -> str:
     """German explanation of why ``geometry`` (metric CRS) is invalid, with the location."""
     reason = explain_validity(geometry)
     match = _LOCATION.search(reason)
@@ -189,7 +189,7 @@ def check_area_geometry(
     municipality_name: str,
     others: Iterable[tuple[int, str, BaseGeometry]] = (),
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    metric_crs: str,
     tolerance_m: float = OUTSIDE_TOLERANCE_M,
     tolerance_share: float = OUTSIDE_TOLERANCE_SHARE,
 ) -> GeometryCheck:
@@ -246,9 +246,7 @@ def check_area_geometry(
     )
 
 
-def web_bounds(
-    geometry: BaseGeometry, metric_crs: str = DEFAULT_METRIC_CRS
-) -> tuple[float, float, float, float]:
+def web_bounds(geometry: BaseGeometry, metric_crs: str) -> tuple[float, float, float, float]:
     """Bounding box (min_lon, min_lat, max_lon, max_lat) of a metric geometry in EPSG:4326."""
     minx, miny, maxx, maxy = metric_to_web(geometry, metric_crs).bounds
     return (float(minx), float(miny), float(maxx), float(maxy))
@@ -261,7 +259,7 @@ def _round_coords(coords: np.ndarray[Any, Any], decimals: int) -> np.ndarray[Any
 def to_web_geometries(
     geometries: Sequence[BaseGeometry],
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    metric_crs: str,
     tolerance_m: float = 1.0,
     decimals: int = 6,
 ) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """The one place for coordinate reference systems.
 
-Data is stored in the deployment's metric CRS (EPSG:25833, ETRS89 / UTM 33N, by default),
-areas are measured there, and the browser gets EPSG:4326. No ``.to_crs(`` elsewhere.
+Data is stored in the deployment's metric CRS (``COCKPIT_METRIC_CRS``, e.g. EPSG:25833 =
+ETRS89 / UTM 33N in Saxony, EPSG:25832 in the western Länder; every function takes it
+explicitly), hectares are computed equal-area (EPSG:3035), and the browser gets EPSG:4326.
+No ``.to_crs(`` elsewhere.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pyproj import CRS, Transformer
 from shapely import Geometry
 
 WEB_CRS = "EPSG:4326"
-DEFAULT_METRIC_CRS = "EPSG:25833"
 
 
 class CRSError(ValueError):
@@ -29,7 +30,7 @@ def require_crs(frame: gpd.GeoDataFrame) -> CRS:
     return CRS.from_user_input(frame.crs)
 
 
-def to_metric(frame: gpd.GeoDataFrame, metric_crs: str = DEFAULT_METRIC_CRS) -> gpd.GeoDataFrame:
+def to_metric(frame: gpd.GeoDataFrame, metric_crs: str) -> gpd.GeoDataFrame:
     """Reproject a frame to the metric storage CRS (returns a new frame)."""
     require_crs(frame)
     return frame.to_crs(metric_crs)
@@ -55,11 +56,11 @@ def transform_geometry(geometry: Geometry, source: str, target: str) -> Geometry
     return shapely.transform(geometry, transformer.transform, interleaved=False)
 
 
-def metric_to_web(geometry: Geometry, metric_crs: str = DEFAULT_METRIC_CRS) -> Geometry:
+def metric_to_web(geometry: Geometry, metric_crs: str) -> Geometry:
     return transform_geometry(geometry, metric_crs, WEB_CRS)
 
 
-def web_to_metric(geometry: Geometry, metric_crs: str = DEFAULT_METRIC_CRS) -> Geometry:
+def web_to_metric(geometry: Geometry, metric_crs: str) -> Geometry:
     return transform_geometry(geometry, WEB_CRS, metric_crs)
 
 

@@ -41,7 +41,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from layers.area_geometry import GeometryError, explain_invalid, format_number, to_multipolygon
-from layers.crs import DEFAULT_METRIC_CRS, to_metric, to_web
+from layers.crs import to_metric, to_web
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def read_upload(
     *,
     layer: str | None = None,
     limits: UploadLimits | None = None,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    metric_crs: str,
 ) -> UploadedLayer:
     """Read and check an uploaded vector file (bytes or a path); see the module docstring.
 
@@ -393,7 +393,7 @@ def _read_vector(
             f"{name}: unreadable: {exc}",
             f"„{label}“ konnte nicht gelesen werden; ist die Datei vollständig und gültig?",
         ) from exc
-    return check_layer(frame, label, file_format, chosen or "", limits, metric_crs)
+    return check_layer(frame, label, file_format, chosen or "", limits, metric_crs=metric_crs)
 
 
 def _crs_text(crs: CRS) -> str:
@@ -407,7 +407,8 @@ def check_layer(
     file_format: str,
     layer_name: str = "",
     limits: UploadLimits | None = None,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    *,
+    metric_crs: str,
 ) -> UploadedLayer:
     """Check a freshly read layer and return it as 2D MultiPolygons in ``metric_crs``."""
     limits = limits or UploadLimits()
@@ -521,7 +522,7 @@ def read_wfs(
     typename: str,
     *,
     limits: UploadLimits | None = None,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    metric_crs: str,
 ) -> UploadedLayer:
     """Read one feature type of a WFS (GDAL's WFS driver: ``WFS:<url>``) and check it."""
     limits = limits or UploadLimits()
@@ -547,7 +548,7 @@ def read_wfs(
                 "Sie Adresse und Ebenennamen."
             )
         raise UploadError(f"WFS {url} {typename}: {message}", text) from exc
-    return check_layer(frame, label, "WFS", typename, limits, metric_crs)
+    return check_layer(frame, label, "WFS", typename, limits, metric_crs=metric_crs)
 
 
 def layer_summary(layer: UploadedLayer) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from cockpit.models import AreaPotential, District, Municipality, User
 from cockpit.settings import Settings
 from layers.crs import metric_to_web, to_metric
 from tests.browser_support import choose, query_db
+from tests.config_support import TEST_METRIC_CRS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 GOERLITZ = "14626110"
@@ -37,7 +38,7 @@ MARKERSDORF = "14626300"  # neighbour of Görlitz
 @lru_cache(maxsize=1)
 def _gemeinden() -> gpd.GeoDataFrame:
     frame = gpd.read_file(DATA_DIR / "lk_goerlitz_gemeinden_vg250_2016.gpkg", layer="gemeinden")
-    return to_metric(frame)
+    return to_metric(frame, TEST_METRIC_CRS)
 
 
 def load_municipalities(session: Session, *ags: str) -> dict[str, Municipality]:
@@ -103,7 +104,7 @@ def inner_square(
 
 def to_geojson(geometry: BaseGeometry) -> dict[str, Any]:
     """Metric geometry as GeoJSON geometry in EPSG:4326 (what the map draws)."""
-    return dict(mapping(metric_to_web(geometry)))
+    return dict(mapping(metric_to_web(geometry, TEST_METRIC_CRS)))
 
 
 def bowtie(municipality: Municipality, size_m: float = 200.0) -> Polygon:

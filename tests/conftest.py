@@ -21,13 +21,11 @@ from cockpit.db import make_engine, make_session_factory
 from cockpit.migrate import upgrade
 from cockpit.services.config import ServiceConfig
 from cockpit.settings import PROJECT_ROOT, Settings, load_settings
+from tests.config_support import TEST_CONFIG, TEST_METRIC_CRS
 
 PG_ADMIN_URL = os.environ.get(
     "COCKPIT_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-# The storage CRS of the suite's databases (the default deployment's); EPSG:25832 runs build
-# their own databases (tests/migrations/test_metric_crs.py).
-TEST_METRIC_CRS = "EPSG:25833"
 DATA_DIR = Path(os.environ.get("COCKPIT_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
 
 
@@ -169,6 +167,7 @@ def goerlitz_template(
                 data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
                 "14626",
                 district_name="Landkreis Görlitz",
+                config=TEST_CONFIG,
             )
             import_indicators(session, SYSTEM, data_dir / "lk_goerlitz_kennzahlen.csv")
     finally:
@@ -198,7 +197,7 @@ def demo_template(
     engine = make_engine(f"sqlite:///{path}")
     try:
         with make_session_factory(engine)() as session:
-            load_demo(session, data_dir, seed=2026)
+            load_demo(session, data_dir, config=TEST_CONFIG, seed=2026)
         with engine.connect() as conn:  # fold the WAL into the file that gets copied
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     finally:

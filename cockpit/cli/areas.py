@@ -13,7 +13,7 @@ from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import SYSTEM, Principal
 from cockpit.models import Municipality, User
 from cockpit.services import area_exchange
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db, get_settings
 from layers.upload import UploadError, UploadLimits, read_upload, read_wfs
 
 
@@ -87,12 +87,7 @@ def import_areas(
     principal = _principal(username)
     try:
         preview = area_exchange.preview_import(
-            session,
-            principal,
-            data,
-            source_name,
-            _load_mapping(mapping),
-            metric_crs=settings.metric_crs,
+            session, principal, data, source_name, _load_mapping(mapping), config=get_config()
         )
         counts = preview.counts
         click.echo(
@@ -118,7 +113,7 @@ def import_areas(
             preview.mapping,
             expected_token=preview.token,
             delete_missing=delete_missing,
-            metric_crs=settings.metric_crs,
+            config=get_config(),
         )
     except CockpitError as exc:
         raise click.ClickException(exc.user_message) from exc
@@ -164,7 +159,7 @@ def export_areas(
             changes_only=changes_only,
             municipality_id=municipality_id,
             csv_geometry=csv_geometry,
-            metric_crs=get_settings().metric_crs,
+            config=get_config(),
         )
     except CockpitError as exc:
         raise click.ClickException(exc.user_message) from exc

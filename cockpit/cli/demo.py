@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from cockpit.domain.errors import CockpitError
 from cockpit.services.demo import DemoReport, has_municipalities, load_demo
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def demo_cmd(seed: int, if_empty: bool, data_dir: Path | None) -> None:
             "COCKPIT_DATA_DIR an."
         )
     try:
-        report = load_demo(session, directory, seed=seed, progress=click.echo)
+        report = load_demo(session, directory, config=get_config(), seed=seed, progress=click.echo)
     except CockpitError as exc:
         log.error("cockpit demo failed: %s", exc)
         raise click.ClickException(exc.user_message) from exc

@@ -23,7 +23,7 @@ from cockpit.exports import build, jobs, snapshot
 from cockpit.exports.metadata import ExportRecord, read_record
 from cockpit.services import areas
 from cockpit.services import exports as export_service
-from cockpit.web import get_db, get_runtime, get_settings
+from cockpit.web import get_config, get_db, get_runtime, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,6 @@ def _audit(principal: Principal, record: ExportRecord, target: str) -> None:
         details={**record.audit_details(), "via": "cli"},
         ip="cli",
     )
-
-
-def _service_kwargs() -> dict[str, Any]:
-    return build.service_kwargs(get_settings())
 
 
 _SNAPSHOT_OPTIONS = [
@@ -259,7 +255,7 @@ def export_snapshot(
             )
             page = snapshot.PageSpec(fmt, paper, orientation, int(dpi))  # type: ignore[arg-type]
         payload, record, data = build.build_snapshot(
-            get_db(), principal, params, page, get_settings(), created_at=created_at
+            get_db(), principal, params, page, get_config(), created_at=created_at
         )
         _write(output, payload)
         _audit(principal, record, f"{params.indicator}:{params.year}")
@@ -294,7 +290,7 @@ def _cluster_snapshot(
         principal,
         cluster,
         page,
-        get_settings(),
+        get_config(),
         created_at=recorded.created_at if recorded is not None else None,
     )
     _write(output, payload)
@@ -315,7 +311,7 @@ def _area_snapshot(
         principal,
         filters,
         page,
-        get_settings(),
+        get_config(),
         created_at=recorded.created_at if recorded is not None else None,
     )
     _write(output, payload)
@@ -364,7 +360,9 @@ def export_report(username: str, ags: str, all_municipalities: bool, output: Pat
                 )
             return
         municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
-        payload, record, data = build.build_report(session, principal, municipality_id, settings)
+        payload, record, data = build.build_report(
+            session, principal, municipality_id, get_config()
+        )
         _write(output, payload)
         _audit(principal, record, data.profile.ags)
     except CockpitError as error:
@@ -441,7 +439,7 @@ def export_table(
         if table == "ebene":
             params = export_service.SnapshotParams.from_mapping(snapshot_raw)
             payload, record, data, count = build.build_layer(
-                session, principal, params, fmt, get_settings()
+                session, principal, params, fmt, get_config()
             )
             _write(output, payload)
             _audit(principal, record, data.name)
@@ -450,7 +448,7 @@ def export_table(
         if table == "karte":
             params = export_service.SnapshotParams.from_mapping(snapshot_raw)
             table_list = [
-                export_service.get_map_table(session, principal, params, **_service_kwargs())
+                export_service.get_map_table(session, principal, params, config=get_config())
             ]
         elif table in ("kennzahlen", "kenndaten"):
             if not ags:
@@ -458,11 +456,11 @@ def export_table(
             mid = export_service.municipality_id_for_ags(session, principal, ags)
             if table == "kennzahlen":
                 table_list = [
-                    export_service.get_kpi_table(session, principal, mid, **_service_kwargs())
+                    export_service.get_kpi_table(session, principal, mid, config=get_config())
                 ]
             else:
                 table_list = export_service.get_kenndaten_tables(
-                    session, principal, mid, district_ags=get_settings().district_ags
+                    session, principal, mid, config=get_config()
                 )
         else:
             table_list = [
@@ -470,8 +468,7 @@ def export_table(
                     session,
                     principal,
                     _area_filter(municipalities, area_options),
-                    stale_after_days=get_settings().stale_after_days,
-                    district_ags=get_settings().district_ags,
+                    config=get_config(),
                 )
             ]
         payload, record = build.build_tables(

@@ -19,7 +19,7 @@ from flask.cli import with_appcontext
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import SYSTEM
 from cockpit.services.importing import import_boundaries, import_indicators, load_catalogue
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db, get_settings
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -101,10 +101,10 @@ def import_boundaries_cmd(
                 district_ags or settings.district_ags,
                 layer=layer,
                 district_name=district_name,
-                metric_crs=settings.metric_crs,
                 source=source,
                 progress=callback,
                 territorial_status=territorial_status.date() if territorial_status else None,
+                config=get_config(),
             )
         except CockpitError as error:
             failure = error

@@ -28,7 +28,7 @@ from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
 from cockpit.domain.roles import Permission, Principal
 from cockpit.services import authz
 from cockpit.services.maps import BOUNDARY_ATTRIBUTION, get_district_name
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def _user_area(principal: Principal) -> Component:
 
 def _district_label(principal: Principal) -> str:
     try:
-        name = get_district_name(get_db(), principal, get_settings().district_ags)
+        name = get_district_name(get_db(), principal, get_config().district_ags)
     except CockpitError:
         return ""
     return name or ""

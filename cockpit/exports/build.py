@@ -19,13 +19,7 @@ from cockpit.exports import report, snapshot, tables
 from cockpit.exports.metadata import ExportRecord, build_record
 from cockpit.services import areas
 from cockpit.services import exports as export_service
-from cockpit.settings import Settings
-
-
-def service_kwargs(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments the export services take from the settings."""
-    return {"metric_crs": settings.metric_crs, "district_ags": settings.district_ags}
-
+from cockpit.services.config import ServiceConfig
 
 # --------------------------------------------------------------------------- snapshot
 
@@ -35,18 +29,12 @@ def build_snapshot(
     principal: Principal,
     params: export_service.SnapshotParams,
     page: snapshot.PageSpec,
-    settings: Settings,
+    config: ServiceConfig,
     *,
     created_at: str | None = None,
 ) -> tuple[bytes, ExportRecord, export_service.SnapshotData]:
     """Map snapshot (PDF/PNG/SVG) as ``(payload, record, data)``."""
-    data = export_service.get_snapshot_data(
-        session,
-        principal,
-        params,
-        stale_after_days=settings.stale_after_days,
-        **service_kwargs(settings),
-    )
+    data = export_service.get_snapshot_data(session, principal, params, config=config)
     record = build_record(
         kind="snapshot",
         fmt=page.fmt,
@@ -68,14 +56,12 @@ def build_cluster_snapshot(
     principal: Principal,
     cluster_id: int | None,
     page: snapshot.PageSpec,
-    settings: Settings,
+    config: ServiceConfig,
     *,
     created_at: str | None = None,
 ) -> tuple[bytes, ExportRecord, export_service.ClusterMapData]:
     """Map snapshot of the Themencluster lens (PDF/PNG/SVG) as ``(payload, record, data)``."""
-    data = export_service.get_cluster_map_data(
-        session, principal, cluster_id, **service_kwargs(settings)
-    )
+    data = export_service.get_cluster_map_data(session, principal, cluster_id, config=config)
     title = f"Themencluster {data.overview.cluster_name}"
     payload, record = _lens_snapshot(
         data, snapshot.cluster_sheet(data), title, page, principal, created_at
@@ -88,20 +74,14 @@ def build_area_snapshot(
     principal: Principal,
     filters: areas.AreaFilter,
     page: snapshot.PageSpec,
-    settings: Settings,
+    config: ServiceConfig,
     *,
     created_at: str | None = None,
 ) -> tuple[bytes, ExportRecord, export_service.AreaMapData]:
     """Map snapshot of the Flächen page for ``filters`` (PDF/PNG/SVG) as
     ``(payload, record, data)``; the record's parameters are ``{"lens": "flaechen"}`` plus
     the filters in query form (:func:`cockpit.services.exports.area_filter_params`)."""
-    data = export_service.get_area_map_data(
-        session,
-        principal,
-        filters,
-        stale_after_days=settings.stale_after_days,
-        **service_kwargs(settings),
-    )
+    data = export_service.get_area_map_data(session, principal, filters, config=config)
     payload, record = _lens_snapshot(
         data, snapshot.area_sheet(data), "Flächenpotenziale", page, principal, created_at
     )
@@ -155,16 +135,10 @@ def report_record(
 
 
 def build_report(
-    session: Session, principal: Principal, municipality_id: int, settings: Settings
+    session: Session, principal: Principal, municipality_id: int, config: ServiceConfig
 ) -> tuple[bytes, ExportRecord, export_service.ReportData]:
     """Steckbrief (PDF) of one municipality as ``(payload, record, data)``."""
-    data = export_service.get_report_data(
-        session,
-        principal,
-        municipality_id,
-        stale_after_days=settings.stale_after_days,
-        **service_kwargs(settings),
-    )
+    data = export_service.get_report_data(session, principal, municipality_id, config=config)
     record = report_record(principal, data)
     return report.render_report(data, record), record, data
 
@@ -177,15 +151,13 @@ def build_layer(
     principal: Principal,
     params: export_service.SnapshotParams,
     fmt: str,
-    settings: Settings,
+    config: ServiceConfig,
 ) -> tuple[bytes, ExportRecord, export_service.TableData, int]:
     """Municipality layer of the map (``gpkg``, otherwise GeoJSON).
 
     Returns ``(payload, record, table, feature_count)``.
     """
-    frame, table = export_service.get_map_layer(
-        session, principal, params, **service_kwargs(settings)
-    )
+    frame, table = export_service.get_map_layer(session, principal, params, config=config)
     return _layer(frame, table, params.to_dict(), fmt, principal, layer="gemeinden")
 
 
@@ -221,20 +193,14 @@ def build_area_layer(
     principal: Principal,
     filters: areas.AreaFilter,
     fmt: str,
-    settings: Settings,
+    config: ServiceConfig,
 ) -> tuple[bytes, ExportRecord, export_service.TableData, int]:
     """The filtered area potentials as a layer (``gpkg``, otherwise GeoJSON).
 
     Returns ``(payload, record, table, feature_count)``; the record's parameters are the
     filters (:func:`cockpit.services.exports.area_filter_params`).
     """
-    frame, table = export_service.get_area_layer(
-        session,
-        principal,
-        filters,
-        stale_after_days=settings.stale_after_days,
-        **service_kwargs(settings),
-    )
+    frame, table = export_service.get_area_layer(session, principal, filters, config=config)
     return _layer(frame, table, dict(table.params), fmt, principal, layer=table.name)
 
 

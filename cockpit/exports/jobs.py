@@ -46,6 +46,7 @@ from cockpit.exports import build, report
 from cockpit.exports.metadata import ExportRecord, build_record, now_utc
 from cockpit.services import authz
 from cockpit.services import exports as export_service
+from cockpit.services.config import ServiceConfig
 from cockpit.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -439,12 +440,7 @@ def _run_reports(
                 state = replace(state, current=target.name)
                 store.save(state)
                 data = export_service.get_report_data(
-                    session,
-                    principal,
-                    target.id,
-                    metric_crs=settings.metric_crs,
-                    district_ags=settings.district_ags,
-                    stale_after_days=settings.stale_after_days,
+                    session, principal, target.id, config=ServiceConfig.from_settings(settings)
                 )
                 record = _record(principal, data, job)
                 zf.writestr(report.report_filename(data), report.render_report(data, record))

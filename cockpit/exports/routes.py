@@ -51,7 +51,7 @@ from cockpit.exports import build, jobs, report, snapshot, tables
 from cockpit.exports.metadata import ExportRecord
 from cockpit.services import areas, authz
 from cockpit.services import exports as export_service
-from cockpit.web import get_db, get_runtime, get_settings
+from cockpit.web import get_config, get_db, get_runtime, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +150,6 @@ def _audit(principal: Principal, record: ExportRecord, target: str) -> None:
     )
 
 
-def _service_kwargs() -> dict[str, Any]:
-    return build.service_kwargs(get_settings())
-
-
 # --------------------------------------------------------------------------- snapshot
 
 
@@ -169,7 +165,7 @@ def map_snapshot(fmt: str) -> ResponseReturnValue:
         orientation=_choice("orientation", snapshot.ORIENTATIONS, "landscape"),
         dpi=_choice("dpi", snapshot.DPI_CHOICES, 96, int),
     )
-    payload, record, data = build.build_snapshot(get_db(), principal, params, page, get_settings())
+    payload, record, data = build.build_snapshot(get_db(), principal, params, page, get_config())
     _audit(principal, record, f"{params.indicator}:{params.year}")
     return _download(payload, snapshot.snapshot_filename(data, page), snapshot.MIME[page.fmt])
 
@@ -219,7 +215,7 @@ def _table_response(
 def map_table(fmt: str) -> ResponseReturnValue:
     principal = current_principal()
     table = export_service.get_map_table(
-        get_db(), principal, _snapshot_params(), **_service_kwargs()
+        get_db(), principal, _snapshot_params(), config=get_config()
     )
     return _table_response(principal, [table], fmt, "table")
 
@@ -232,7 +228,7 @@ def map_layer(fmt: str) -> ResponseReturnValue:
         )
     principal = current_principal()
     params = _snapshot_params()
-    payload, record, table, _ = build.build_layer(get_db(), principal, params, fmt, get_settings())
+    payload, record, table, _ = build.build_layer(get_db(), principal, params, fmt, get_config())
     _audit(principal, record, table.name)
     return _download(payload, f"{table.name}.{fmt}", tables.MIME[fmt])
 
@@ -242,7 +238,7 @@ def kpi_table(ags: str, fmt: str) -> ResponseReturnValue:
     principal = current_principal()
     session = get_db()
     municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
-    table = export_service.get_kpi_table(session, principal, municipality_id, **_service_kwargs())
+    table = export_service.get_kpi_table(session, principal, municipality_id, config=get_config())
     return _table_response(principal, [table], fmt, "table")
 
 
@@ -253,11 +249,7 @@ def kenndaten_tables(ags: str, fmt: str) -> ResponseReturnValue:
     municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
     groups = [g for g in request.args.get("groups", "").split(",") if g]
     table_list = export_service.get_kenndaten_tables(
-        session,
-        principal,
-        municipality_id,
-        groups=groups,
-        district_ags=get_settings().district_ags,
+        session, principal, municipality_id, groups=groups, config=get_config()
     )
     return _table_response(principal, table_list, fmt, "table")
 
@@ -271,14 +263,7 @@ def _area_filter() -> areas.AreaFilter:
 def area_table(fmt: str) -> ResponseReturnValue:
     principal = current_principal()
     filters = _area_filter()
-    settings = get_settings()
-    table = export_service.get_area_table(
-        get_db(),
-        principal,
-        filters,
-        stale_after_days=settings.stale_after_days,
-        district_ags=settings.district_ags,
-    )
+    table = export_service.get_area_table(get_db(), principal, filters, config=get_config())
     return _table_response(principal, [table], fmt, "table")
 
 
@@ -291,7 +276,7 @@ def area_layer(fmt: str) -> ResponseReturnValue:
     principal = current_principal()
     filters = _area_filter()
     payload, record, table, _ = build.build_area_layer(
-        get_db(), principal, filters, fmt, get_settings()
+        get_db(), principal, filters, fmt, get_config()
     )
     _audit(principal, record, f"{table.name}_ebene")
     return _download(payload, f"{table.name}.{fmt}", tables.MIME[fmt])
@@ -303,7 +288,7 @@ def area_snapshot(fmt: str) -> ResponseReturnValue:
     principal = current_principal()
     filters = _area_filter()
     payload, record, _data = build.build_area_snapshot(
-        get_db(), principal, filters, page, get_settings()
+        get_db(), principal, filters, page, get_config()
     )
     _audit(principal, record, AREA_SNAPSHOT_TARGET)
     return _download(payload, snapshot.area_snapshot_filename(page), snapshot.MIME[page.fmt])
@@ -339,7 +324,7 @@ def cluster_snapshot(fmt: str) -> ResponseReturnValue:
     page = _page_spec(fmt)
     principal = current_principal()
     payload, record, data = build.build_cluster_snapshot(
-        get_db(), principal, _cluster_id(), page, get_settings()
+        get_db(), principal, _cluster_id(), page, get_config()
     )
     _audit(principal, record, f"themencluster:{data.overview.cluster_id}")
     return _download(
@@ -351,7 +336,7 @@ def cluster_snapshot(fmt: str) -> ResponseReturnValue:
 def cluster_tables(fmt: str) -> ResponseReturnValue:
     principal = current_principal()
     title, table_list = export_service.get_cluster_tables(
-        get_db(), principal, _cluster_id(), district_ags=get_settings().district_ags
+        get_db(), principal, _cluster_id(), config=get_config()
     )
     return _table_response(principal, table_list, fmt, "table", title=title)
 
@@ -364,7 +349,7 @@ def municipality_report(ags: str) -> ResponseReturnValue:
     principal = current_principal()
     session = get_db()
     municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
-    payload, record, data = build.build_report(session, principal, municipality_id, get_settings())
+    payload, record, data = build.build_report(session, principal, municipality_id, get_config())
     _audit(principal, record, data.profile.ags)
     return _download(payload, report.report_filename(data), "application/pdf")
 

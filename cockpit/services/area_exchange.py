@@ -74,8 +74,9 @@ from cockpit.services.areas import (
     snapshot,
     unit_of_work,
 )
+from cockpit.services.config import ServiceConfig
 from layers.area_geometry import GeometryError, check_area_geometry
-from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, to_web
+from layers.crs import WEB_CRS, to_web
 from layers.upload import UploadedLayer, UploadError, read_upload
 
 log = logging.getLogger(__name__)
@@ -537,7 +538,7 @@ def read_import_layer(
     payload: bytes,
     filename: str,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> UploadedLayer:
     """Authorize ``IMPORT_DATA``, then read and check an uploaded Geoportal file.
 
@@ -547,7 +548,7 @@ def read_import_layer(
     """
     authz.require(principal, Permission.IMPORT_DATA)
     try:
-        return read_upload(payload, filename, metric_crs=metric_crs)
+        return read_upload(payload, filename, metric_crs=config.metric_crs)
     except UploadError as error:
         log.info("import upload refused for %s: %s", principal.log_ref, error)
         raise ImportRejectedError(str(error), error.message) from error
@@ -560,14 +561,14 @@ def preview_import(
     source_name: str,
     mapping: Mapping[str, str] | None = None,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> ImportPreview:
     """What importing ``layer`` would change; writes nothing.
 
     ``mapping`` defaults to the one saved for ``source_name``. Raises
     :class:`ImportRejectedError` listing bad features (number, name, problem).
     """
-    return _build_plan(session, principal, layer, source_name, mapping, metric_crs).preview
+    return _build_plan(session, principal, layer, source_name, mapping, config.metric_crs).preview
 
 
 @dataclass(frozen=True)
@@ -590,7 +591,7 @@ def apply_import(
     expected_token: str | None = None,
     delete_missing: bool = False,
     save_mapping_too: bool = True,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> ImportResult:
     """Write the import plan in one transaction (all or nothing).
 
@@ -599,7 +600,7 @@ def apply_import(
     soft-deleted with ``delete_missing``.
     """
     with unit_of_work(session):
-        plan = _build_plan(session, principal, layer, source_name, mapping, metric_crs)
+        plan = _build_plan(session, principal, layer, source_name, mapping, config.metric_crs)
         if expected_token is not None and plan.preview.token != expected_token:
             raise ConflictError(
                 f"import token mismatch for {source_name}",
@@ -621,7 +622,7 @@ def apply_import(
                     source=AreaSource.GEOPORTAL,
                     action="import",
                     reason=reason,
-                    metric_crs=metric_crs,
+                    config=config,
                 )
                 created += 1
             elif item.row.state == "changed":
@@ -639,7 +640,7 @@ def apply_import(
                     item.geometry if item.row.geometry_changed else None,
                     action="import",
                     reason=reason,
-                    metric_crs=metric_crs,
+                    config=config,
                 )
                 updated += 1
             warnings.extend(item.row.warnings)
@@ -757,7 +758,7 @@ def export_areas(
     changes_only: bool = False,
     municipality_id: int | None = None,
     csv_geometry: str = "wkt",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
     now: dt.datetime | None = None,
 ) -> ExportResult:
     """Export the areas the principal may export into ``out_dir`` (+ manifest JSON).
@@ -837,9 +838,9 @@ def export_areas(
     base = f"flaechen_{target}_{stamp}" + ("_aenderungen" if changes_only else "")
     frame = gpd.GeoDataFrame(
         pd.DataFrame.from_records(records, columns=[v[0] for v in EXPORT_FIELDS.values()]),
-        geometry=gpd.GeoSeries(geoms, crs=metric_crs),
+        geometry=gpd.GeoSeries(geoms, crs=config.metric_crs),
     )
-    files, crs = _write(frame, out_dir, base, file_format, csv_geometry, metric_crs)
+    files, crs = _write(frame, out_dir, base, file_format, csv_geometry, config.metric_crs)
     data_hash = hashlib.sha256(
         json.dumps(
             [[r["public_id"], r["version"], r["aenderung"]] for r in records], sort_keys=True

@@ -42,8 +42,9 @@ from cockpit.services.areas import (
     snapshot,
     unit_of_work,
 )
+from cockpit.services.config import ServiceConfig
 from layers.area_geometry import to_web_geometries
-from layers.crs import DEFAULT_METRIC_CRS, area_ha
+from layers.crs import area_ha
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +146,13 @@ def propose_area(
     geometry: GeometryInput,
     *,
     comment: str = "",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> ProposalInfo:
     """A municipality proposes a new area (validated now, applied only when accepted)."""
     authz.require(principal, Permission.PROPOSE_AREAS, municipality_id)
     values = normalize_attributes({**attributes, "municipality_id": municipality_id}, partial=False)
     with unit_of_work(session):
-        check = check_geometry(session, principal, geometry, municipality_id, metric_crs=metric_crs)
+        check = check_geometry(session, principal, geometry, municipality_id, config=config)
         proposal = AreaProposal(
             municipality_id=municipality_id,
             area_id=None,
@@ -178,7 +179,7 @@ def propose_correction(
     geometry: GeometryInput | None = None,
     *,
     comment: str = "",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> ProposalInfo:
     """A municipality proposes changes to one of its areas (attributes and/or geometry)."""
     area = load_in_scope(
@@ -214,7 +215,7 @@ def propose_correction(
                 geometry,
                 area.municipality_id,
                 exclude_area_id=area.id,
-                metric_crs=metric_crs,
+                config=config,
             ).geometry
         proposal = AreaProposal(
             municipality_id=area.municipality_id,
@@ -271,7 +272,7 @@ def get_proposal_review(
     principal: Principal,
     proposal_id: int,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> ProposalReview:
     """Old vs. new for the reviewer (or for the proposing municipality, read-only)."""
     # Reviewers (district-wide) see every proposal, a Kommune those of its municipality.
@@ -297,7 +298,7 @@ def get_proposal_review(
         if not area or old.get(k) != proposal.attributes[k]
     ]
     geoms = [g for g in (area.geom if area else None, proposal.geom) if g is not None]
-    web = iter(to_web_geometries(geoms, metric_crs=metric_crs, tolerance_m=0))
+    web = iter(to_web_geometries(geoms, metric_crs=config.metric_crs, tolerance_m=0))
     old_gj = _feature(next(web), "alt") if area else None
     new_gj = _feature(next(web), "neu") if proposal.geom is not None else None
     warnings: list[str] = []
@@ -308,7 +309,7 @@ def get_proposal_review(
         )
     if proposal.geom is not None:
         old_ha = area.area_ha if area else None
-        new_ha = area_ha(proposal.geom, metric_crs)
+        new_ha = area_ha(proposal.geom, config.metric_crs)
         diffs.append(
             FieldDiff(
                 "geometry", "Geometrie", format_ha(old_ha) if area else "–", format_ha(new_ha)
@@ -320,7 +321,9 @@ def get_proposal_review(
         old_geojson=old_gj,
         new_geojson=new_gj,
         old_area_ha=area.area_ha if area else None,
-        new_area_ha=area_ha(proposal.geom, metric_crs) if proposal.geom is not None else None,
+        new_area_ha=area_ha(proposal.geom, config.metric_crs)
+        if proposal.geom is not None
+        else None,
         current_version=area.version if area else None,
         outdated=outdated,
         warnings=tuple(warnings),
@@ -346,7 +349,7 @@ def accept_proposal(
     *,
     expected_version: int | None = None,
     reason: str = "",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> AreaWriteResult:
     """Apply a proposal as a new version (source "vorschlag").
 
@@ -367,7 +370,7 @@ def accept_proposal(
                 source=AreaSource.VORSCHLAG,
                 action="proposal",
                 reason=note,
-                metric_crs=metric_crs,
+                config=config,
             )
             proposal.area_id = area.id
             warnings = check.warnings
@@ -395,7 +398,7 @@ def accept_proposal(
                 action="proposal",
                 reason=note,
                 source=AreaSource.VORSCHLAG,
-                metric_crs=metric_crs,
+                config=config,
             )
             warnings = changed.warnings if changed else ()
         proposal.state = ReviewState.ACCEPTED

@@ -33,7 +33,6 @@ from cockpit.models import AreaPotential, AreaVersion, Municipality, Survey, Sur
 from cockpit.models._types import utcnow
 from cockpit.services import authz
 from cockpit.services.areas import (
-    DEFAULT_STALE_AFTER_DAYS,
     FIELD_LABELS,
     AreaWriteResult,
     GeometryInput,
@@ -47,6 +46,7 @@ from cockpit.services.areas import (
     unit_of_work,
     writable_area,
 )
+from cockpit.services.config import ServiceConfig
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +277,7 @@ def record_outcome(
     changes: Mapping[str, Any] | None = None,
     geometry: GeometryInput | None = None,
     note: str = "",
+    config: ServiceConfig,
 ) -> AreaWriteResult:
     """Record bestätigt / geändert / entfällt for one area of the survey's municipality."""
     outcome = SurveyOutcome(outcome)
@@ -323,7 +324,14 @@ def record_outcome(
             area.last_confirmed_by = by
             area.last_confirmed_method = survey.method
             check = change_area(
-                session, principal, area, changes or {}, geometry, action="update", reason=reason
+                session,
+                principal,
+                area,
+                changes or {},
+                geometry,
+                action="update",
+                reason=reason,
+                config=config,
             )
             warnings = check.warnings if check else ()
         else:
@@ -342,6 +350,7 @@ def record_new_area(
     geometry: GeometryInput,
     *,
     note: str = "",
+    config: ServiceConfig,
 ) -> AreaWriteResult:
     """Capture an area the Geoportal lacks ("neu"); it counts as confirmed on the survey date."""
     with unit_of_work(session):
@@ -355,6 +364,7 @@ def record_new_area(
             source=AreaSource.GESPRAECH,
             reason=f"{tag}: neu" + (f" – {note.strip()}" if note.strip() else ""),
             confirmed=(survey.held_on, survey.participants[:200], survey.method),
+            config=config,
         )
         session.add(
             SurveyItem(survey_id=survey.id, area_id=area.id, outcome=SurveyOutcome.NEU, note=note)
@@ -451,7 +461,7 @@ def list_due(
     principal: Principal,
     municipality_id: int | None = None,
     *,
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    config: ServiceConfig,
     today: dt.date | None = None,
 ) -> tuple[list[DueMunicipality], list[DueArea]]:
     """Areas not confirmed within the stale period: per municipality and one by one."""
@@ -461,7 +471,7 @@ def list_due(
         authz.require(principal, Permission.VIEW_CONFIDENTIAL)
     if municipality_id is not None:
         authz.require(principal, Permission.VIEW_CONFIDENTIAL, municipality_id)
-    cutoff = today - dt.timedelta(days=stale_after_days)
+    cutoff = today - dt.timedelta(days=config.stale_after_days)
     due_expr = or_(
         AreaPotential.last_confirmed_at.is_(None), AreaPotential.last_confirmed_at < cutoff
     )

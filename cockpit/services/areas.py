@@ -60,6 +60,7 @@ from cockpit.models import AreaPotential, AreaProposal, AreaVersion, Municipalit
 from cockpit.models._types import utcnow
 from cockpit.services import authz
 from cockpit.services.authz import Scope
+from cockpit.services.config import ServiceConfig
 from layers.area_geometry import (
     GeometryCheck,
     GeometryError,
@@ -70,7 +71,7 @@ from layers.area_geometry import (
     to_web_geometries,
     web_bounds,
 )
-from layers.crs import DEFAULT_METRIC_CRS, area_ha, web_to_metric
+from layers.crs import area_ha, web_to_metric
 
 log = logging.getLogger(__name__)
 
@@ -408,7 +409,7 @@ def list_area_records(
     principal: Principal,
     filters: AreaFilter | None,
     *,
-    stale_after_days: int,
+    config: ServiceConfig,
     today: dt.date | None = None,
 ) -> list[AreaRecord]:
     """Every area :func:`list_areas` lists for ``filters`` (no paging, ``bbox`` ignored), with
@@ -419,14 +420,14 @@ def list_area_records(
     """
     filters = replace(filters or AreaFilter(), bbox=None)
     today = today or dt.date.today()
-    conds = _authorized_conditions(principal, filters, today, stale_after_days)
+    conds = _authorized_conditions(principal, filters, today, config.stale_after_days)
     rows = session.execute(
         select(*_ITEM_COLUMNS, AreaPotential.geom)
         .join(Municipality, Municipality.id == AreaPotential.municipality_id)
         .where(*conds)
         .order_by(AreaPotential.name, AreaPotential.id)
     )
-    return [AreaRecord(_list_item(r, today, stale_after_days), r[-1]) for r in rows]
+    return [AreaRecord(_list_item(r, today, config.stale_after_days), r[-1]) for r in rows]
 
 
 def list_areas(
@@ -434,12 +435,11 @@ def list_areas(
     principal: Principal,
     filters: AreaFilter | None = None,
     *,
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    config: ServiceConfig,
     today: dt.date | None = None,
     offset: int = 0,
     limit: int = 500,
     max_map_features: int = MAX_MAP_FEATURES,
-    metric_crs: str = DEFAULT_METRIC_CRS,
 ) -> AreaListResult:
     """The areas the principal may see, filtered; table rows plus map GeoJSON (EPSG:4326).
 
@@ -448,8 +448,8 @@ def list_areas(
     """
     filters = filters or AreaFilter()
     today = today or dt.date.today()
-    conds = _authorized_conditions(principal, filters, today, stale_after_days)
-    cutoff = today - dt.timedelta(days=stale_after_days)
+    conds = _authorized_conditions(principal, filters, today, config.stale_after_days)
+    cutoff = today - dt.timedelta(days=config.stale_after_days)
     stale_expr = or_(
         AreaPotential.last_confirmed_at.is_(None), AreaPotential.last_confirmed_at < cutoff
     )
@@ -497,15 +497,15 @@ def list_areas(
         items_stmt = items_stmt.with_hint(
             AreaPotential, "INDEXED BY ix_area_potential_name", "sqlite"
         )
-    items = [_list_item(r, today, stale_after_days) for r in session.execute(items_stmt)]
+    items = [_list_item(r, today, config.stale_after_days) for r in session.execute(items_stmt)]
     geojson, map_count, clustered = _map_view(
         session,
         conds,
         filters.bbox,
         today,
-        stale_after_days,
+        config.stale_after_days,
         max_map_features,
-        metric_crs,
+        config.metric_crs,
         total=int(total),
         cells=cells,
     )
@@ -521,7 +521,7 @@ def list_areas(
         map_feature_count=map_count,
         clustered=clustered,
         hint=hint,
-        stale_after_days=stale_after_days,
+        stale_after_days=config.stale_after_days,
         today=today,
         bounds=bounds,
     )
@@ -830,9 +830,8 @@ def get_area(
     principal: Principal,
     area_id: int,
     *,
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    config: ServiceConfig,
     today: dt.date | None = None,
-    metric_crs: str = DEFAULT_METRIC_CRS,
 ) -> AreaDetail:
     """All attributes (with German labels), history and confirmation of one area.
 
@@ -843,7 +842,7 @@ def get_area(
     municipality = session.get(Municipality, area.municipality_id)
     assert municipality is not None
     snap = snapshot(area)
-    geometry = to_web_geometries([area.geom], metric_crs=metric_crs, tolerance_m=0)[0]
+    geometry = to_web_geometries([area.geom], metric_crs=config.metric_crs, tolerance_m=0)[0]
     versions = session.scalars(
         select(AreaVersion).where(AreaVersion.area_id == area.id).order_by(AreaVersion.version)
     ).all()
@@ -871,7 +870,7 @@ def get_area(
         last_confirmed_by=area.last_confirmed_by or "",
         last_confirmed_method=area.last_confirmed_method,
         confirmation_text=confirmation_text(area),
-        stale=is_stale(area.last_confirmed_at, today, stale_after_days),
+        stale=is_stale(area.last_confirmed_at, today, config.stale_after_days),
         version=area.version,
         is_deleted=area.is_deleted,
         is_demo=area.is_demo,
@@ -1040,16 +1039,14 @@ def _parse_ha(value: Any) -> float | None:
     return number
 
 
-def to_metric_geometry(
-    geometry: GeometryInput, metric_crs: str = DEFAULT_METRIC_CRS
-) -> BaseGeometry:
+def to_metric_geometry(geometry: GeometryInput, *, config: ServiceConfig) -> BaseGeometry:
     """GeoJSON (EPSG:4326) or Shapely (metric CRS) → Shapely in the metric CRS."""
     try:
         if isinstance(geometry, BaseGeometry):
             return geometry
         shape = geojson_to_geometry(geometry)
         check_lonlat_range(shape)
-        return web_to_metric(shape, metric_crs)
+        return web_to_metric(shape, config.metric_crs)
     except GeometryError as exc:
         raise ValidationError(str(exc), exc.message, field="geometry") from exc
 
@@ -1061,7 +1058,7 @@ def check_geometry(
     municipality_id: int,
     *,
     exclude_area_id: int | None = None,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> GeometryCheck:
     """Validate a geometry for an area of ``municipality_id`` (no write).
 
@@ -1076,10 +1073,12 @@ def check_geometry(
             "Die Gemeinde wurde nicht gefunden.",
             field="municipality_id",
         )
-    metric = to_metric_geometry(geometry, metric_crs)
+    metric = to_metric_geometry(geometry, config=config)
     try:
         multi = to_multipolygon(metric)
-        bounds = web_bounds(multi, metric_crs) if not multi.is_empty else (0.0, 0.0, 0.0, 0.0)
+        bounds = (
+            web_bounds(multi, config.metric_crs) if not multi.is_empty else (0.0, 0.0, 0.0, 0.0)
+        )
         scope = _area_scope(principal)
         stmt = select(AreaPotential.id, AreaPotential.name, AreaPotential.geom).where(
             scope.clause(_AREA_MUNICIPALITY),
@@ -1090,7 +1089,7 @@ def check_geometry(
             stmt = stmt.where(AreaPotential.id != exclude_area_id)
         others = [(r[0], r[1], r[2]) for r in session.execute(stmt)]
         return check_area_geometry(
-            multi, municipality.boundary, municipality.name, others, metric_crs=metric_crs
+            multi, municipality.boundary, municipality.name, others, metric_crs=config.metric_crs
         )
     except GeometryError as exc:
         log.info("geometry refused for municipality %s: %s", municipality_id, exc)
@@ -1195,14 +1194,12 @@ def new_area(
     source: AreaSource,
     action: str = "create",
     reason: str = "",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
     confirmed: tuple[dt.date, str, ConfirmationMethod] | None = None,
 ) -> tuple[AreaPotential, GeometryCheck]:
     """Create an area inside the caller's transaction (no commit; the caller authorizes)."""
     values = normalize_attributes(attributes, partial=False)
-    check = check_geometry(
-        session, principal, geometry, values["municipality_id"], metric_crs=metric_crs
-    )
+    check = check_geometry(session, principal, geometry, values["municipality_id"], config=config)
     area = AreaPotential(
         municipality_id=values["municipality_id"],
         kind=values["kind"],
@@ -1221,7 +1218,7 @@ def new_area(
     )
     if confirmed is not None:
         area.last_confirmed_at, area.last_confirmed_by, area.last_confirmed_method = confirmed
-    _set_geometry(area, check, metric_crs)
+    _set_geometry(area, check, config.metric_crs)
     session.add(area)
     append_version(session, area, principal, action, reason, is_new=True)
     return area, check
@@ -1237,7 +1234,7 @@ def change_area(
     action: str = "update",
     reason: str = "",
     source: AreaSource | None = None,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> GeometryCheck | None:
     """Apply attribute/geometry changes inside the caller's transaction (no commit)."""
     values = normalize_attributes(attributes, partial=True)
@@ -1252,9 +1249,9 @@ def change_area(
             geometry if geometry is not None else area.geom,
             target_municipality,
             exclude_area_id=area.id,
-            metric_crs=metric_crs,
+            config=config,
         )
-        _set_geometry(area, check, metric_crs)
+        _set_geometry(area, check, config.metric_crs)
     for key, value in values.items():
         setattr(area, key, value)
     if source is not None:
@@ -1274,7 +1271,7 @@ def create_area(
     *,
     reason: str = "",
     source: AreaSource = AreaSource.GESPRAECH,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> AreaWriteResult:
     """Create an area (Kreis-Redaktion). ``attributes`` need name, kind, status,
     municipality_id; ``geometry`` is GeoJSON in EPSG:4326 or Shapely in the metric CRS.
@@ -1289,13 +1286,7 @@ def create_area(
     authz.require(principal, Permission.EDIT_AREAS, municipality_int)
     with unit_of_work(session):
         area, check = new_area(
-            session,
-            principal,
-            attributes,
-            geometry,
-            source=source,
-            reason=reason,
-            metric_crs=metric_crs,
+            session, principal, attributes, geometry, source=source, reason=reason, config=config
         )
     log.info("area %s created by %s (%.2f ha)", area.id, principal.log_ref, area.area_ha)
     return _result(area, check.warnings)
@@ -1310,7 +1301,7 @@ def update_area(
     geometry: GeometryInput | None = None,
     *,
     reason: str = "",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> AreaWriteResult:
     """Change attributes and/or geometry of an area (Kreis-Redaktion).
 
@@ -1325,13 +1316,7 @@ def update_area(
                 "Die Fläche ist gelöscht. Bitte stellen Sie sie zuerst wieder her.",
             )
         check = change_area(
-            session,
-            principal,
-            area,
-            attributes or {},
-            geometry,
-            reason=reason,
-            metric_crs=metric_crs,
+            session, principal, area, attributes or {}, geometry, reason=reason, config=config
         )
     log.info("area %s updated to v%s by %s", area.id, area.version, principal.log_ref)
     return _result(area, check.warnings if check else ())
@@ -1467,7 +1452,7 @@ def get_area_as_of(
     area_id: int,
     when: dt.datetime,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> AreaSnapshot | None:
     """The area as it was at ``when``.
 
@@ -1484,7 +1469,7 @@ def get_area_as_of(
     if version is None or not _version_visible(_area_scope(principal), version):
         return None
     municipality = session.get(Municipality, _version_municipality(version))
-    return _to_snapshot(version, municipality.name if municipality else "", metric_crs)
+    return _to_snapshot(version, municipality.name if municipality else "", config.metric_crs)
 
 
 def list_areas_as_of(
@@ -1493,7 +1478,7 @@ def list_areas_as_of(
     municipality_id: int,
     when: dt.datetime,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> list[AreaSnapshot]:
     """The (non-deleted) areas of one municipality as they were at ``when``."""
     authz.require(principal, Permission.VIEW_CONFIDENTIAL, municipality_id)
@@ -1513,7 +1498,7 @@ def list_areas_as_of(
     municipality = session.get(Municipality, municipality_id)
     name = municipality.name if municipality else ""
     result = [
-        _to_snapshot(v, name, metric_crs)
+        _to_snapshot(v, name, config.metric_crs)
         for v in versions
         if _version_municipality(v) == municipality_id and not v.attributes.get("is_deleted")
     ]
@@ -1528,7 +1513,7 @@ def restore_version(
     expected_version: int,
     *,
     reason: str = "",
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    config: ServiceConfig,
 ) -> AreaWriteResult:
     """Make an earlier version current again (as a new version; nothing is lost)."""
     with unit_of_work(session):
@@ -1563,8 +1548,10 @@ def restore_version(
         area.is_deleted = bool(attrs.get("is_deleted"))
         area.deleted_at = utcnow() if area.is_deleted else None
         area.geom = old.geom
-        area.area_ha = float(attrs.get("area_ha") or area_ha(old.geom, metric_crs))
-        area.min_lon, area.min_lat, area.max_lon, area.max_lat = web_bounds(old.geom, metric_crs)
+        area.area_ha = float(attrs.get("area_ha") or area_ha(old.geom, config.metric_crs))
+        area.min_lon, area.min_lat, area.max_lon, area.max_lat = web_bounds(
+            old.geom, config.metric_crs
+        )
         append_version(
             session,
             area,

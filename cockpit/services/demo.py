@@ -82,10 +82,10 @@ from cockpit.models import (
 from cockpit.services import audit, authz
 from cockpit.services import demo_content as content
 from cockpit.services.areas import EDITABLE_FIELDS, snapshot
+from cockpit.services.config import ServiceConfig
 from cockpit.services.importing import import_boundaries, import_indicators
 from cockpit.services.users import hash_password, validate_password
 from layers.area_geometry import web_bounds
-from layers.crs import DEFAULT_METRIC_CRS
 from layers.crs import area_ha as measure_ha
 from layers.geometry import to_multipolygon
 
@@ -259,6 +259,7 @@ def load_demo(
     session: Session,
     data_dir: Path,
     *,
+    config: ServiceConfig,
     seed: int = 2026,
     progress: Progress | None = None,
     today: dt.date | None = None,
@@ -300,6 +301,7 @@ def load_demo(
             district_name=DISTRICT_NAME,
             source=BOUNDARY_SOURCE,
             territorial_status=BOUNDARY_STATUS,
+            config=config,
         )
     if session.scalar(select(IndicatorValue.id).where(~IndicatorValue.is_demo).limit(1)) is None:
         say("Kennzahlen (Zensus 2022, INKAR) werden importiert …")
@@ -314,7 +316,9 @@ def load_demo(
     )
     say(f"Demo-Daten für {len(municipalities)} Gemeinden werden erzeugt …")
     try:
-        report = generate_demo_content(session, municipalities, population, seed=seed, today=today)
+        report = generate_demo_content(
+            session, municipalities, population, config=config, seed=seed, today=today
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -335,14 +339,16 @@ def generate_demo_content(
     municipalities: Sequence[Municipality],
     population: Mapping[str, int],
     *,
+    config: ServiceConfig,
     seed: int = 2026,
     today: dt.date | None = None,
 ) -> DemoReport:
     """Add the generated demo records for ``municipalities`` to ``session`` (flushes, no commit).
 
     ``population`` maps AGS to inhabitants (scales staff, investments, council size, …).
-    Municipality boundaries must be in EPSG:25833. Deterministic for ``seed`` except for
-    dates, which are relative to ``today``. The caller commits (see :func:`load_demo`).
+    Municipality boundaries are in the storage CRS ``config.metric_crs``. Deterministic for
+    ``seed`` except for dates, which are relative to ``today``. The caller commits (see
+    :func:`load_demo`).
     """
     authz.require(SYSTEM, Permission.IMPORT_DATA)
     ordered = sorted(municipalities, key=lambda m: m.ags)
@@ -353,7 +359,9 @@ def generate_demo_content(
             f"population missing for {[m.ags for m in missing]}",
             f"Für folgende Gemeinden fehlt die Einwohnerzahl: {names}.",
         )
-    generator = _Generator(session, ordered, population, seed, today or dt.date.today())
+    generator = _Generator(
+        session, ordered, population, seed, today or dt.date.today(), config.metric_crs
+    )
     return generator.run()
 
 
@@ -516,12 +524,14 @@ class _Generator:
         population: Mapping[str, int],
         seed: int,
         today: dt.date,
+        metric_crs: str,
     ) -> None:
         self.session = session
         self.municipalities = municipalities
         self.population = population
         self.seed = seed
         self.today = today
+        self.metric_crs = metric_crs
         self.counts: Counter[str] = Counter()
         self.users: dict[str, User] = {}
         self.backlog_per_capita: dict[int, float] = {}
@@ -778,7 +788,7 @@ class _Generator:
                     "Gemeinsame Trägerschaft der Grundschule",
                 )
             )
-        latitude = web_bounds(municipality.boundary.centroid)[1]
+        latitude = web_bounds(municipality.boundary.centroid, self.metric_crs)[1]
         leader = next(name for limit, name in content.LEADER_REGIONS if latitude >= limit)
         items.append((leader, MembershipKind.REGION, content.LEADER_PURPOSE))
         if rng.random() < 0.6:
@@ -1110,8 +1120,8 @@ class _Generator:
             rng,
             ((AreaSource.GEOPORTAL, 80.0), (AreaSource.GESPRAECH, 15.0), (AreaSource.IMPORT, 5.0)),
         )
-        hectares = round(measure_ha(plan.geom, DEFAULT_METRIC_CRS), 4)
-        min_lon, min_lat, max_lon, max_lat = web_bounds(plan.geom, DEFAULT_METRIC_CRS)
+        hectares = round(measure_ha(plan.geom, self.metric_crs), 4)
+        min_lon, min_lat, max_lon, max_lat = web_bounds(plan.geom, self.metric_crs)
         area = AreaPotential(
             public_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             municipality_id=plan.municipality.id,
@@ -1375,7 +1385,7 @@ class _Generator:
             "municipality_id": municipality.id,
             "kind": kind.value,
             "status": AreaStatus.VERFUEGBAR.value,
-            "net_area_ha": round(measure_ha(geom, DEFAULT_METRIC_CRS) * 0.85, 2),
+            "net_area_ha": round(measure_ha(geom, self.metric_crs) * 0.85, 2),
             "planning_status": PlanningStatus.BPLAN_AUFSTELLUNG.value,
             "ownership": Ownership.KOMMUNAL.value,
             "servicing": ["strasse", "strom"],

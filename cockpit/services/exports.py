@@ -45,8 +45,9 @@ from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, FocusKind
 from cockpit.models import Municipality
 from cockpit.services import areas, audit, authz, kenndaten, maps, profile
+from cockpit.services.config import ServiceConfig
 from layers.classify import METHODS, Method
-from layers.crs import DEFAULT_METRIC_CRS, WEB_CRS, transform_geometry
+from layers.crs import WEB_CRS, transform_geometry
 from layers.palettes import (
     AREA_BASE_FILL,
     AREA_KIND_COLOURS,
@@ -273,9 +274,7 @@ def get_snapshot_data(
     principal: Principal,
     params: SnapshotParams,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
-    stale_after_days: int = 365,
+    config: ServiceConfig,
 ) -> SnapshotData:
     """The map of ``params`` as the principal sees it, with geometry in ``metric_crs``.
 
@@ -330,7 +329,7 @@ def get_snapshot_data(
             "colour": [r[4] for r in rows],
         },
         geometry=[r[5] for r in rows],
-        crs=metric_crs,
+        crs=config.metric_crs,
     )
     legend = tuple(
         LegendItem(
@@ -350,7 +349,7 @@ def get_snapshot_data(
         for i, count in enumerate(classes.classification.counts)
         if count
     )
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     outline: BaseGeometry | None = None
     if LAYER_DISTRICT in params.layers:
         geometries = [g for g in boundaries.values() if g is not None]
@@ -358,10 +357,8 @@ def get_snapshot_data(
     area_frame = None
     area_keys: list[tuple[int, int]] = []
     if LAYER_AREAS in params.layers:
-        area_frame, area_keys = _area_layer(
-            session, principal, params, metric_crs, stale_after_days
-        )
-    extent = _extent(frame, params.bbox, metric_crs)
+        area_frame, area_keys = _area_layer(session, principal, params, config)
+    extent = _extent(frame, params.bbox, config.metric_crs)
     sources = [BOUNDARY_ATTRIBUTION, *_indicator_sources(data.indicator)]
     is_demo = data.is_demo or bool(area_frame is not None and area_frame["is_demo"].any())
     values_payload = [[ags, value] for ags, value in zip(frame["ags"], frame["value"], strict=True)]
@@ -400,7 +397,7 @@ def get_snapshot_data(
         is_demo=is_demo,
         sources=tuple(sources),
         data_hash=data_hash,
-        metric_crs=metric_crs,
+        metric_crs=config.metric_crs,
     )
 
 
@@ -425,8 +422,7 @@ def _area_layer(
     session: Session,
     principal: Principal,
     params: SnapshotParams,
-    metric_crs: str,
-    stale_after_days: int,
+    config: ServiceConfig,
 ) -> tuple[gpd.GeoDataFrame, list[tuple[int, int]]]:
     ids: tuple[int, ...] = ()
     if params.municipalities:
@@ -437,13 +433,13 @@ def _area_layer(
         )
     scope = authz.scope_for(principal, Permission.VIEW_CONFIDENTIAL)
     if scope.is_empty:
-        return _empty_area_frame(metric_crs), []
+        return _empty_area_frame(config.metric_crs), []
     if not scope.all_municipalities:
         # A Kommune user sees only the own areas; foreign municipalities are left out.
         requested = bool(ids)
         ids = tuple(i for i in ids if scope.allows(i))
         if requested and not ids:
-            return _empty_area_frame(metric_crs), []
+            return _empty_area_frame(config.metric_crs), []
         ids = ids or tuple(sorted(scope.municipality_ids))
     records = areas.list_area_records(
         session,
@@ -453,7 +449,7 @@ def _area_layer(
             statuses=tuple(AreaStatus(s) for s in params.area_statuses),
             municipality_ids=ids,
         ),
-        stale_after_days=stale_after_days,
+        config=config,
     )
     records = [r for r in records if r.geometry is not None]
     items = [r.item for r in records]
@@ -474,7 +470,7 @@ def _area_layer(
             "is_demo": demo,
         },
         geometry=geometries,
-        crs=metric_crs,
+        crs=config.metric_crs,
     )
     return frame, sorted(keys)
 
@@ -531,15 +527,13 @@ def get_report_data(
     principal: Principal,
     municipality_id: int,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
-    stale_after_days: int = 365,
+    config: ServiceConfig,
 ) -> ReportData:
     """Everything of a Steckbrief the principal may see (public profile for everyone;
     Kenndaten and area potentials only with ``VIEW_CONFIDENTIAL`` for the municipality).
     """
     _require_export(principal)
-    prof = profile.get_profile(session, principal, municipality_id, metric_crs=metric_crs)
+    prof = profile.get_profile(session, principal, municipality_id, config=config)
     municipality = session.get(Municipality, municipality_id)
     if municipality is None:  # get_profile raised already; keeps the type checker honest
         raise NotFoundError(f"municipality {municipality_id} not found")
@@ -558,16 +552,13 @@ def get_report_data(
     if prof.full_access:
         view = kenndaten.list_kenndaten(session, principal, municipality_id)
         records = areas.list_area_records(
-            session,
-            principal,
-            areas.AreaFilter(municipality_ids=(municipality_id,)),
-            stale_after_days=stale_after_days,
+            session, principal, areas.AreaFilter(municipality_ids=(municipality_id,)), config=config
         )
         area_items = [r.item for r in records]
         area_geometries = tuple(
             (r.item.name, r.item.kind.value, r.geometry) for r in records if r.geometry is not None
         )
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     sources = [BOUNDARY_ATTRIBUTION]
     for kpi in prof.kpis:
         if kpi.source:
@@ -604,7 +595,7 @@ def get_report_data(
         is_demo=is_demo,
         sources=tuple(sources),
         data_hash=data_hash,
-        metric_crs=metric_crs,
+        metric_crs=config.metric_crs,
     )
 
 
@@ -708,8 +699,7 @@ def get_map_table(
     principal: Principal,
     params: SnapshotParams,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> TableData:
     """The table behind the overview map and ranking: one row per municipality."""
     snap = get_snapshot_data(
@@ -724,8 +714,7 @@ def get_map_table(
             layers=(LAYER_MUNICIPALITIES,),
             municipalities=params.municipalities,
         ),
-        metric_crs=metric_crs,
-        district_ags=district_ags,
+        config=config,
     )
     info = snap.indicator
     kind: ColumnKind = "int" if info.decimals <= 0 else "float"
@@ -785,13 +774,10 @@ def get_map_layer(
     principal: Principal,
     params: SnapshotParams,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> tuple[gpd.GeoDataFrame, TableData]:
     """The municipality layer of the map with its values (geometry in ``metric_crs``)."""
-    table = get_map_table(
-        session, principal, params, metric_crs=metric_crs, district_ags=district_ags
-    )
+    table = get_map_table(session, principal, params, config=config)
     boundaries: dict[str, BaseGeometry] = dict(
         session.execute(select(Municipality.ags, Municipality.boundary)).all()
     )
@@ -805,7 +791,7 @@ def get_map_layer(
             "Farbe": [r[6] for r in table.rows],
         },
         geometry=[boundaries[r[0]] for r in table.rows],
-        crs=metric_crs,
+        crs=config.metric_crs,
     )
     return frame, table
 
@@ -815,12 +801,11 @@ def get_kpi_table(
     principal: Principal,
     municipality_id: int,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> TableData:
     """The KPI time series of one municipality (the table behind its charts)."""
     _require_export(principal)
-    prof = profile.get_profile(session, principal, municipality_id, metric_crs=metric_crs)
+    prof = profile.get_profile(session, principal, municipality_id, config=config)
     columns = (
         Column("category", "Bereich"),
         Column("indicator", "Kennzahl"),
@@ -838,7 +823,7 @@ def get_kpi_table(
             rows.append((kpi.category, kpi.label, kpi.unit, year, value, median, kpi.source))
         if kpi.source and kpi.source not in sources:
             sources.append(kpi.source + (f", {kpi.licence}" if kpi.licence else ""))
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     return _table(
         f"kennzahlen_{prof.ags}",
         f"Kennzahlen {prof.official_name}",
@@ -896,7 +881,7 @@ def get_kenndaten_tables(
     municipality_id: int,
     *,
     groups: Sequence[str] = (),
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> list[TableData]:
     """One table per Kenndaten group of one municipality (needs ``VIEW_CONFIDENTIAL``)."""
     _require_export(principal)
@@ -909,7 +894,7 @@ def get_kenndaten_tables(
                 f"Unbekannter Kenndaten-Bereich „{group}“.",
                 "group",
             )
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     scope = _scope_text(session, principal, district_name)
     tables = []
     for group in wanted:
@@ -1047,8 +1032,7 @@ def get_area_table(
     principal: Principal,
     filters: areas.AreaFilter | None = None,
     *,
-    stale_after_days: int = 365,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> TableData:
     """The area list (Flächenpotenziale) the principal may see, with the given filters.
 
@@ -1056,10 +1040,8 @@ def get_area_table(
     table page); the record's parameters are :func:`area_filter_params`.
     """
     _require_export(principal)
-    records = areas.list_area_records(
-        session, principal, filters, stale_after_days=stale_after_days
-    )
-    return _area_table(session, principal, filters, records, district_ags)
+    records = areas.list_area_records(session, principal, filters, config=config)
+    return _area_table(session, principal, filters, records, config.district_ags)
 
 
 def _area_table(
@@ -1114,26 +1096,22 @@ def get_area_layer(
     principal: Principal,
     filters: areas.AreaFilter | None = None,
     *,
-    stale_after_days: int = 365,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> tuple[gpd.GeoDataFrame, TableData]:
     """The filtered area list as a layer: the rows of :func:`get_area_table` with their
     stored (unsimplified) geometry in ``metric_crs``; the data hash covers the geometries."""
     _require_export(principal)
     records = [
         r
-        for r in areas.list_area_records(
-            session, principal, filters, stale_after_days=stale_after_days
-        )
+        for r in areas.list_area_records(session, principal, filters, config=config)
         if r.geometry is not None
     ]
-    table = _area_table(session, principal, filters, records, district_ags)
+    table = _area_table(session, principal, filters, records, config.district_ags)
     keys = [c.key for c in table.columns]
     data: dict[str, list[Any]] = {key: [row[i] for row in table.rows] for i, key in enumerate(keys)}
     data["confirmed"] = [d.isoformat() if d else None for d in data["confirmed"]]
     geometries = [r.geometry for r in records]
-    frame = gpd.GeoDataFrame(data, geometry=geometries, crs=metric_crs)
+    frame = gpd.GeoDataFrame(data, geometry=geometries, crs=config.metric_crs)
     digest = _geometry_digest((r.item.public_id, r.geometry) for r in records)
     data_hash = hash_payload([_table_hash(table.name, table.columns, table.rows), digest])
     return frame, replace(table, data_hash=data_hash)
@@ -1253,9 +1231,7 @@ def get_area_map_data(
     principal: Principal,
     filters: areas.AreaFilter | None = None,
     *,
-    stale_after_days: int = 365,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> AreaMapData:
     """The Flächen map as the principal sees it with ``filters`` (needs ``EXPORT_DATA``).
 
@@ -1265,14 +1241,7 @@ def get_area_map_data(
     hash covers the areas (rows + geometries, as the layer export) and the outlines.
     """
     filters = filters or areas.AreaFilter()
-    layer, table = get_area_layer(
-        session,
-        principal,
-        filters,
-        stale_after_days=stale_after_days,
-        metric_crs=metric_crs,
-        district_ags=district_ags,
-    )
+    layer, table = get_area_layer(session, principal, filters, config=config)
     kinds_by_label = {k.label: k.value for k in AreaKind}
     area_frame = gpd.GeoDataFrame(
         {
@@ -1285,7 +1254,7 @@ def get_area_map_data(
             "area_ha": [float(v) for v in layer["area_ha"]],
         },
         geometry=list(layer.geometry),
-        crs=metric_crs,
+        crs=config.metric_crs,
     )
     shown_kinds = filters.kinds or tuple(AreaKind)
     legend = tuple(
@@ -1306,7 +1275,7 @@ def get_area_map_data(
             "colour": [AREA_BASE_FILL] * len(rows),
         },
         geometry=[r[2] for r in rows],
-        crs=metric_crs,
+        crs=config.metric_crs,
     )
     boundaries = list(frame.geometry)
     district_extent = cast(
@@ -1318,7 +1287,7 @@ def get_area_map_data(
         extent = district_extent
     else:
         extent = _area_extent(area_geometries, district_extent)
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     digest = _geometry_digest((str(a), g) for a, g in zip(frame["ags"], boundaries, strict=True))
     data_hash = hash_payload([table.data_hash, digest])
     log.info(
@@ -1343,7 +1312,7 @@ def get_area_map_data(
         is_demo=table.is_demo,
         sources=tuple(table.sources),
         data_hash=data_hash,
-        metric_crs=metric_crs,
+        metric_crs=config.metric_crs,
     )
 
 
@@ -1442,8 +1411,7 @@ def get_cluster_map_data(
     principal: Principal,
     cluster_id: int | None,
     *,
-    metric_crs: str = DEFAULT_METRIC_CRS,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> ClusterMapData:
     """The Themencluster map as the principal sees it (needs ``EXPORT_DATA``).
 
@@ -1465,7 +1433,7 @@ def get_cluster_map_data(
             "colour": [categories[codes.get(r[0], 0)][1] for r in rows],
         },
         geometry=[r[2] for r in rows],
-        crs=metric_crs,
+        crs=config.metric_crs,
     )
     legend = tuple(
         ClusterLegendItem(code, label, colour, int((frame["code"] == code).sum()))
@@ -1473,7 +1441,7 @@ def get_cluster_map_data(
     )
     geometries = list(frame.geometry)
     outline = shapely.coverage_union_all(geometries) if geometries else None
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     digest = _geometry_digest((str(a), g) for a, g in zip(frame["ags"], geometries, strict=True))
     data_hash = _cluster_hash(overview, digest)
     log.info(
@@ -1494,7 +1462,7 @@ def get_cluster_map_data(
         is_demo=overview.any_demo or any(e.is_demo for e in overview.entries),
         sources=(BOUNDARY_ATTRIBUTION, CLUSTER_SOURCE),
         data_hash=data_hash,
-        metric_crs=metric_crs,
+        metric_crs=config.metric_crs,
     )
 
 
@@ -1503,7 +1471,7 @@ def get_cluster_tables(
     principal: Principal,
     cluster_id: int | None,
     *,
-    district_ags: str = "",
+    config: ServiceConfig,
 ) -> tuple[str, list[TableData]]:
     """The two tables of the Themencluster lens, exactly as shown (needs ``EXPORT_DATA``):
     the visible municipalities with a focus in the cluster, and the municipalities per
@@ -1512,7 +1480,7 @@ def get_cluster_tables(
     """
     _require_export(principal)
     overview = _cluster_overview(session, principal, cluster_id)
-    district_name = _district_name(session, principal, district_ags)
+    district_name = _district_name(session, principal, config.district_ags)
     scope = _scope_text(session, principal, district_name)
     is_demo = overview.any_demo or any(e.is_demo for e in overview.entries)
     params = {"lens": "themencluster", "cluster": overview.cluster_id}

@@ -53,6 +53,7 @@ from cockpit.domain.vocab import MunicipalityKind, Visibility
 from cockpit.models.geo import District, Municipality
 from cockpit.models.indicator import Indicator, IndicatorValue
 from cockpit.services import audit, authz
+from cockpit.services.config import ServiceConfig
 from cockpit.settings import PROJECT_ROOT
 from layers.crs import CRSError, area_m2, areas_m2, require_crs, to_metric, to_web
 from layers.geometry import repair_polygonal, to_multipolygon
@@ -356,9 +357,9 @@ def import_boundaries(
     path: Path,
     district_ags: str,
     *,
+    config: ServiceConfig,
     layer: str | None = None,
     district_name: str | None = None,
-    metric_crs: str = "EPSG:25833",
     source: str = "",
     progress: Progress | None = None,
     display_tolerance_m: float = DEFAULT_DISPLAY_TOLERANCE_M,
@@ -408,9 +409,9 @@ def import_boundaries(
         step.set_total(len(frame) + 4)
         step.advance()
         source_crs = require_crs(frame).to_string()
-        features, report = _prepare_boundaries(frame, path, district_ags, metric_crs)
+        features, report = _prepare_boundaries(frame, path, district_ags, config.metric_crs)
         step.advance(len(frame))
-        display = _display_geometries(features, metric_crs, display_tolerance_m)
+        display = _display_geometries(features, config.metric_crs, display_tolerance_m)
         step.advance()
         report.source_crs = source_crs
         report.territorial_status = territorial_status or _newest_change_date(frame)
@@ -419,7 +420,7 @@ def import_boundaries(
             {f.ags: g for f, g in zip(features, display, strict=True)}
         )
         _write_boundaries(
-            session, features, display, report, district_name, source or name, metric_crs
+            session, features, display, report, district_name, source or name, config.metric_crs
         )
         step.advance()
         audit.record(

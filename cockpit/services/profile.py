@@ -25,7 +25,8 @@ from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import Visibility
 from cockpit.models import AreaPotential, District, Indicator, IndicatorValue, Municipality
 from cockpit.services import authz
-from layers.crs import DEFAULT_METRIC_CRS, metric_to_web
+from cockpit.services.config import ServiceConfig
+from layers.crs import metric_to_web
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,8 @@ def get_profile(
     session: Session,
     principal: Principal,
     municipality_id: int,
-    metric_crs: str = DEFAULT_METRIC_CRS,
+    *,
+    config: ServiceConfig,
 ) -> MunicipalityProfile:
     """Header, map and KPI data of one municipality, filtered to what ``principal`` may see.
 
@@ -246,7 +248,7 @@ def get_profile(
                 kind_label=area.kind.label,
                 status_label=area.status.label,
                 area_ha=area.area_ha,
-                geometry=metric_to_web(area.geom, metric_crs),
+                geometry=metric_to_web(area.geom, config.metric_crs),
                 is_demo=area.is_demo,
             )
             for area in session.scalars(

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from cockpit import create_app
 from cockpit.models import AreaPotential, AreaProposal, Municipality
 from cockpit.settings import Settings
-from layers.crs import DEFAULT_METRIC_CRS
 from tests.areas_support import (
     GOERLITZ,
     accept_proposal,
@@ -52,6 +51,7 @@ from tests.browser_support import (
     shot,
     user_page,
 )
+from tests.config_support import TEST_CONFIG, TEST_METRIC_CRS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -312,7 +312,12 @@ def test_export_change_set_read_back_with_ogrinfo(
             ).one()
             kreis = Principal(user_id=0, username="test", role=Role.KREIS_REDAKTION)
             areas.update_area(
-                session, kreis, area.id, area.version, {"notes": "Browsertest-Änderung"}
+                session,
+                kreis,
+                area.id,
+                area.version,
+                {"notes": "Browsertest-Änderung"},
+                config=TEST_CONFIG,
             )
             public_id = area.public_id
     finally:
@@ -460,7 +465,7 @@ def test_flaechen_page_on_a_390_px_phone(
             "status": ["verfuegbar"],
         },
         geometry=[free_square(boundary, taken)],
-        crs=DEFAULT_METRIC_CRS,
+        crs=TEST_METRIC_CRS,
     ).to_file(upload, layer="flaechen", driver="GPKG")
     page.set_input_files("#areas-import-upload input[type=file]", str(upload))
     page.wait_for_selector(".fl-mapping")

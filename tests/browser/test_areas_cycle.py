@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from cockpit import create_app
 from cockpit.models import AreaPotential, AreaProposal, ExportRun, ImportMapping, Municipality
 from cockpit.settings import Settings
-from layers.crs import DEFAULT_METRIC_CRS, area_ha
+from layers.crs import area_ha
 from tests.areas_support import (
     GOERLITZ,
     ZITTAU,
@@ -42,6 +42,7 @@ from tests.areas_support import (
     write_geojson,
 )
 from tests.browser_support import pick_option, query_db, serve, shot, user_page
+from tests.config_support import TEST_METRIC_CRS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -130,7 +131,7 @@ def _geoportal_file(settings: Settings, tmp_path: Path) -> GeoportalFile:
             "bearbeiter": ["GIS-Team LRA"] * len(rows),
         },
         geometry=[r[6] for r in rows],
-        crs=DEFAULT_METRIC_CRS,
+        crs=TEST_METRIC_CRS,
     )
     path = tmp_path / "geoportal_gewerbeflaechen.gpkg"
     frame.to_file(path, layer=LAYER, driver="GPKG")
@@ -255,7 +256,7 @@ def test_whole_cycle_import_survey_proposal_review_change_set(
     assert renamed_area.name == upload.renamed[1]
     assert renamed_area.area_ha > old_renamed.area_ha
     assert renamed_area.area_ha == pytest.approx(
-        area_ha(renamed_area.geom, DEFAULT_METRIC_CRS), abs=1e-3
+        area_ha(renamed_area.geom, TEST_METRIC_CRS), abs=1e-3
     )
     assert after[upload.unchanged][0].version == before[upload.unchanged][0].version
     for gid, name, ags, kind in (

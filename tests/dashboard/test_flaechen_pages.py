@@ -20,6 +20,7 @@ from cockpit.models import AreaPotential, AreaProposal, Municipality, User
 from cockpit.services import areas
 from cockpit.settings import Settings
 from cockpit.web import get_db
+from tests.config_support import TEST_CONFIG, TEST_METRIC_CRS
 
 GOERLITZ = "14626110"
 ZITTAU = "14626610"
@@ -91,7 +92,9 @@ def _square(ags: str) -> dict[str, Any]:
     boundary = get_db().scalars(select(Municipality.boundary).where(Municipality.ags == ags)).one()
     inner = boundary.buffer(-400)
     point = inner.representative_point()
-    web = metric_to_web(shapely.box(point.x - 50, point.y - 50, point.x + 50, point.y + 50))
+    web = metric_to_web(
+        shapely.box(point.x - 50, point.y - 50, point.x + 50, point.y + 50), TEST_METRIC_CRS
+    )
     return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(web)}
 
 
@@ -149,7 +152,7 @@ def test_submit_new_area_then_conflict_on_stale_version(app: Flask) -> None:
     assert created is not None and created.servicing == ["strasse", "strom"]
     assert 0.9 < created.area_ha < 1.1
 
-    detail = areas.get_area(get_db(), kreis, outcome.area_id)
+    detail = areas.get_area(get_db(), kreis, outcome.area_id, config=TEST_CONFIG)
     form_mode = {
         "mode": "edit",
         "area_id": detail.id,

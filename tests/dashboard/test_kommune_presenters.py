@@ -14,6 +14,7 @@ from cockpit.dashboard.components import kenndaten_forms as forms
 from cockpit.dashboard.presenters import kommune as present
 from cockpit.services import kenndaten as kd
 from cockpit.services import profile
+from tests.config_support import TEST_CONFIG
 from tests.services.kenndaten_world import World, build_world
 
 
@@ -166,7 +167,7 @@ def test_council_figure_orders_and_colours(session: Session, world: World) -> No
 
 
 def test_profile_header_map_and_kpis(session: Session, world: World) -> None:
-    prof = profile.get_profile(session, world.kreis, world.goerlitz)
+    prof = profile.get_profile(session, world.kreis, world.goerlitz, config=TEST_CONFIG)
     facts = {label: value for label, value, _ in present.header_facts(prof)}
     assert facts["Einwohner"] == "54.664"
     assert facts["Fläche"] == "64,0\u00a0km²"
@@ -187,7 +188,7 @@ def test_profile_header_map_and_kpis(session: Session, world: World) -> None:
 
 
 def test_public_profile_has_no_area_table(session: Session, world: World) -> None:
-    prof = profile.get_profile(session, world.zittau_user, world.goerlitz)
+    prof = profile.get_profile(session, world.zittau_user, world.goerlitz, config=TEST_CONFIG)
     header = present.header_block(prof)
     assert "Flächenpotenziale als Tabelle" not in texts(header)
     assert len(present.profile_map_figure(prof).data) == 1

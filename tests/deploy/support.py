@@ -31,6 +31,7 @@ from cockpit.domain.vocab import MunicipalityKind, Visibility
 from cockpit.models import AuditLog, District, Indicator, IndicatorValue, Municipality
 from cockpit.settings import PROJECT_ROOT
 from layers.crs import to_metric
+from tests.config_support import TEST_METRIC_CRS
 
 VENV_BIN = Path(sys.executable).parent
 GUNICORN = str(VENV_BIN / "gunicorn")
@@ -61,7 +62,7 @@ def fill_sample_data(database_url: str, data_dir: Path) -> None:
     from cockpit.services import users
 
     frame = gpd.read_file(data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg", layer="gemeinden")
-    metric = to_metric(frame)
+    metric = to_metric(frame, TEST_METRIC_CRS)
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:

@@ -20,6 +20,7 @@ from cockpit.services.backup import (
     restore_database,
 )
 from cockpit.settings import Settings
+from tests.config_support import TEST_CONFIG
 from tests.conftest import PG_ADMIN_URL
 from tests.deploy.support import fill_sample_data
 
@@ -227,7 +228,7 @@ def test_full_demo_round_trips_on_postgres(pg_url: str, data_dir: Path, tmp_path
     engine = make_engine(pg_url)
     try:
         with make_session_factory(engine)() as session:
-            load_demo(session, data_dir, seed=2026)
+            load_demo(session, data_dir, config=TEST_CONFIG, seed=2026)
     finally:
         engine.dispose()
     name = f"cockpit_fresh_{uuid.uuid4().hex[:8]}"

@@ -27,7 +27,7 @@ from sqlalchemy import or_, select
 from cockpit import create_app
 from cockpit.dashboard.components import area_map
 from cockpit.domain.errors import AccessDeniedError
-from cockpit.exports import build, snapshot
+from cockpit.exports import snapshot
 from cockpit.exports.metadata import read_record
 from cockpit.models import AreaPotential, Municipality
 from cockpit.models.user import AuditLog
@@ -37,6 +37,7 @@ from cockpit.settings import Settings
 from cockpit.web import get_runtime
 from layers.palettes import AREA_BASE_EDGE, AREA_BASE_FILL, AREA_KIND_COLOURS
 from tests.browser_support import query_db
+from tests.config_support import TEST_CONFIG
 from tests.exports.export_support import (
     GOERLITZ,
     ZITTAU,
@@ -112,7 +113,7 @@ def _map_data(app: Flask, username: str, query: dict[str, str]) -> export_servic
                 session,
                 principal(session, username),
                 filters,
-                **build.service_kwargs(get_runtime().settings),
+                config=get_runtime().config,
             )
         finally:
             session.close()
@@ -279,6 +280,7 @@ def test_kommune_gets_only_its_own_areas_and_a_foreign_ags_is_refused(
                     session,
                     principal(session, "kommune.goerlitz"),
                     areas.AreaFilter(municipality_ids=(zittau_id,)),
+                    config=TEST_CONFIG,
                 )
         finally:
             session.close()

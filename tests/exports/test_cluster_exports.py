@@ -74,7 +74,7 @@ def _render(
         session = get_runtime().session_factory()
         try:
             return build.build_cluster_snapshot(
-                session, principal(session, username), cluster, page, get_runtime().settings
+                session, principal(session, username), cluster, page, get_runtime().config
             )
         finally:
             session.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from cockpit.exports.metadata import build_record, read_record
 from cockpit.services import exports as export_service
 from cockpit.services import kenndaten
 from cockpit.settings import Settings
+from tests.config_support import TEST_CONFIG
 from tests.exports.export_support import (
     GOERLITZ,
     ZITTAU,
@@ -38,7 +40,9 @@ def demo_session(demo_url: str) -> Iterator[Session]:
 def _report(session: Session, username: str, ags: str, path: Path) -> export_service.ReportData:
     who = principal(session, username)
     mid = export_service.municipality_id_for_ags(session, who, ags)
-    data = export_service.get_report_data(session, who, mid, district_ags="14626")
+    data = export_service.get_report_data(
+        session, who, mid, config=replace(TEST_CONFIG, district_ags="14626")
+    )
     record = build_record(
         kind="report",
         fmt="pdf",
@@ -128,11 +132,13 @@ def test_kommune_report_of_foreign_municipality_is_public_only(
 def test_report_permissions(demo_session: Session) -> None:
     admin = principal(demo_session, "admin")
     with pytest.raises(AccessDeniedError):
-        export_service.get_report_data(demo_session, admin, 1)
+        export_service.get_report_data(demo_session, admin, 1, config=TEST_CONFIG)
     with pytest.raises(AccessDeniedError):  # "all municipalities" is for district roles
         export_service.list_report_targets(demo_session, principal(demo_session, "kommune.zittau"))
     with pytest.raises(NotFoundError):
-        export_service.get_report_data(demo_session, principal(demo_session, "kreis"), 999_999)
+        export_service.get_report_data(
+            demo_session, principal(demo_session, "kreis"), 999_999, config=TEST_CONFIG
+        )
     assert (
         len(export_service.list_report_targets(demo_session, principal(demo_session, "kreis")))
         == 53

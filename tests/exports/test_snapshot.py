@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from cockpit.services import areas, maps
 from cockpit.services import exports as export_service
 from layers.cartography import format_distance, nice_length
 from layers.palettes import NO_DATA_COLOUR
+from tests.config_support import TEST_CONFIG
 from tests.exports.export_support import (
     CONFIDENTIAL_INDICATOR,
     EXPORT_ARTIFACTS,
@@ -65,7 +67,9 @@ def _render(
 ) -> tuple[export_service.SnapshotData, bytes]:
     who = principal(session, username)
     params = export_service.SnapshotParams.from_mapping(raw)
-    data = export_service.get_snapshot_data(session, who, params, district_ags="14626")
+    data = export_service.get_snapshot_data(
+        session, who, params, config=replace(TEST_CONFIG, district_ags="14626")
+    )
     record = build_record(
         kind="snapshot",
         fmt=page.fmt,
@@ -268,18 +272,25 @@ def test_bad_parameters_are_refused_in_german(demo_session: Session) -> None:
     kreis = principal(demo_session, "kreis")
     with pytest.raises(ValidationError) as error:
         export_service.get_snapshot_data(
-            demo_session, kreis, export_service.SnapshotParams("bevoelkerung", 1990)
+            demo_session,
+            kreis,
+            export_service.SnapshotParams("bevoelkerung", 1990),
+            config=TEST_CONFIG,
         )
     assert "keine Werte" in error.value.user_message
     with pytest.raises(NotFoundError):
         export_service.get_snapshot_data(
-            demo_session, kreis, export_service.SnapshotParams("gibt_es_nicht", 2022)
+            demo_session,
+            kreis,
+            export_service.SnapshotParams("gibt_es_nicht", 2022),
+            config=TEST_CONFIG,
         )
     with pytest.raises(AccessDeniedError):  # admin has no export permission
         export_service.get_snapshot_data(
             demo_session,
             principal(demo_session, "admin"),
             export_service.SnapshotParams("bevoelkerung", 2022),
+            config=TEST_CONFIG,
         )
 
 
@@ -392,11 +403,15 @@ def test_snapshot_area_layer_holds_every_stored_geometry(demo_session: Session) 
     )
     assert len(stored) >= 3_000
     who = principal(demo_session, "analyse")
-    assert areas.list_areas(demo_session, who, areas.AreaFilter(), limit=1).clustered
+    assert areas.list_areas(
+        demo_session, who, areas.AreaFilter(), limit=1, config=TEST_CONFIG
+    ).clustered
     params = export_service.SnapshotParams.from_mapping(
         {"indicator": "bevoelkerung", "year": 2022, "layers": "gemeinden,flaechen"}
     )
-    data = export_service.get_snapshot_data(demo_session, who, params, district_ags="14626")
+    data = export_service.get_snapshot_data(
+        demo_session, who, params, config=replace(TEST_CONFIG, district_ags="14626")
+    )
     assert data.areas is not None and len(data.areas) == len(stored)
     for public_id, geometry in zip(data.areas["public_id"], data.areas.geometry, strict=True):
         assert geometry.equals_exact(stored[public_id], tolerance=0)

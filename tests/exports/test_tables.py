@@ -8,6 +8,7 @@ import json
 import subprocess
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ from cockpit.domain.errors import AccessDeniedError
 from cockpit.exports import tables
 from cockpit.exports.metadata import ExportRecord, build_record, read_record
 from cockpit.services import exports as export_service
+from tests.config_support import TEST_CONFIG
 from tests.exports.export_support import (
     CONFIDENTIAL_INDICATOR,
     GOERLITZ,
@@ -56,7 +58,10 @@ def _record(table: export_service.TableData, fmt: str, username: str) -> ExportR
 def _map_table(session: Session, username: str, key: str, year: int) -> export_service.TableData:
     params = export_service.SnapshotParams(key, year)
     return export_service.get_map_table(
-        session, principal(session, username), params, district_ags="14626"
+        session,
+        principal(session, username),
+        params,
+        config=replace(TEST_CONFIG, district_ags="14626"),
     )
 
 
@@ -114,7 +119,10 @@ def test_xlsx_with_sources_and_metadata(demo_session: Session, tmp_path: Path) -
 def test_geopackage_and_geojson_read_back(demo_session: Session, tmp_path: Path) -> None:
     params = export_service.SnapshotParams("bevoelkerung", 2022)
     frame, table = export_service.get_map_layer(
-        demo_session, principal(demo_session, "kreis"), params, district_ags="14626"
+        demo_session,
+        principal(demo_session, "kreis"),
+        params,
+        config=replace(TEST_CONFIG, district_ags="14626"),
     )
     record = _record(table, "gpkg", "kreis")
     path = tmp_path / "gemeinden.gpkg"
@@ -160,21 +168,21 @@ def test_kommune_tables_hold_no_foreign_confidential_values(demo_session: Sessio
     zittau = principal(demo_session, "kommune.zittau")
     goerlitz_id = export_service.municipality_id_for_ags(demo_session, zittau, GOERLITZ)
     with pytest.raises(AccessDeniedError):
-        export_service.get_kenndaten_tables(demo_session, zittau, goerlitz_id)
+        export_service.get_kenndaten_tables(demo_session, zittau, goerlitz_id, config=TEST_CONFIG)
     own_id = export_service.municipality_id_for_ags(demo_session, zittau, ZITTAU)
-    own = export_service.get_kenndaten_tables(demo_session, zittau, own_id)
+    own = export_service.get_kenndaten_tables(demo_session, zittau, own_id, config=TEST_CONFIG)
     assert [t.name.split("_")[1] for t in own][:3] == ["contacts", "staff", "investments"]
-    areas = export_service.get_area_table(demo_session, zittau)
+    areas = export_service.get_area_table(demo_session, zittau, config=TEST_CONFIG)
     assert areas.rows and {row[2] for row in areas.rows} == {ZITTAU}
     assert areas.scope_text == "Auszug für: Stadt Zittau"
-    kpis = export_service.get_kpi_table(demo_session, zittau, goerlitz_id)
+    kpis = export_service.get_kpi_table(demo_session, zittau, goerlitz_id, config=TEST_CONFIG)
     assert "Investitionsrückstand je Einwohner" not in {row[1] for row in kpis.rows}
 
 
 def test_kenndaten_workbook_has_one_sheet_per_group(demo_session: Session) -> None:
     kreis = principal(demo_session, "kreis")
     mid = export_service.municipality_id_for_ags(demo_session, kreis, GOERLITZ)
-    table_list = export_service.get_kenndaten_tables(demo_session, kreis, mid)
+    table_list = export_service.get_kenndaten_tables(demo_session, kreis, mid, config=TEST_CONFIG)
     record = _record(table_list[0], "xlsx", "kreis")
     workbook = load_workbook(io.BytesIO(tables.to_xlsx(table_list, record)))
     assert len(workbook.sheetnames) == len(table_list) + 2

@@ -17,6 +17,7 @@ from layers.area_geometry import (
     web_bounds,
 )
 from layers.crs import metric_to_web, transform_geometry
+from tests.config_support import TEST_METRIC_CRS
 
 X0, Y0 = 498_000.0, 5_668_000.0
 
@@ -39,12 +40,14 @@ def test_polygonal_only_and_collections() -> None:
             {
                 "type": "Feature",
                 "properties": {},
-                "geometry": mapping(metric_to_web(box(X0, Y0, X0 + 50, Y0 + 50))),
+                "geometry": mapping(metric_to_web(box(X0, Y0, X0 + 50, Y0 + 50), TEST_METRIC_CRS)),
             },
             {
                 "type": "Feature",
                 "properties": {},
-                "geometry": mapping(metric_to_web(box(X0 + 100, Y0, X0 + 150, Y0 + 50))),
+                "geometry": mapping(
+                    metric_to_web(box(X0 + 100, Y0, X0 + 150, Y0 + 50), TEST_METRIC_CRS)
+                ),
             },
         ],
     }
@@ -64,14 +67,16 @@ def test_polygonal_only_and_collections() -> None:
 def test_self_intersection_and_outside_and_overlaps() -> None:
     bow = Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
     with pytest.raises(GeometryError) as invalid:
-        check_area_geometry(bow, TOWN, "Teststadt")
+        check_area_geometry(bow, TOWN, "Teststadt", metric_crs=TEST_METRIC_CRS)
     assert "überschneidet sich selbst bei 14," in invalid.value.message
     # 6 m over the border: inside the 10 m tolerance
     edge = box(X0 + 1_900, Y0, X0 + 2_006, Y0 + 100)
-    assert check_area_geometry(edge, TOWN, "Teststadt").outside_ha > 0
+    assert check_area_geometry(edge, TOWN, "Teststadt", metric_crs=TEST_METRIC_CRS).outside_ha > 0
     # 30 m of 130 m over the border (23 %): refused
     with pytest.raises(GeometryError) as outside:
-        check_area_geometry(box(X0 + 1_900, Y0, X0 + 2_030, Y0 + 100), TOWN, "Teststadt")
+        check_area_geometry(
+            box(X0 + 1_900, Y0, X0 + 2_030, Y0 + 100), TOWN, "Teststadt", metric_crs=TEST_METRIC_CRS
+        )
     assert "außerhalb der Gemeinde Teststadt" in outside.value.message
     # 2 % outside but 40 m beyond the border: allowed by the share rule
     wide = box(X0 - 1_000, Y0, X0 + 2_040, Y0 + 100)
@@ -83,15 +88,17 @@ def test_self_intersection_and_outside_and_overlaps() -> None:
         (7, "Nachbar", box(X0 + 50, Y0, X0 + 150, Y0 + 100)),
         (8, "Weit weg", box(0, 0, 1, 1)),
     ]
-    result = check_area_geometry(box(X0, Y0, X0 + 100, Y0 + 100), TOWN, "Teststadt", others)
+    result = check_area_geometry(
+        box(X0, Y0, X0 + 100, Y0 + 100), TOWN, "Teststadt", others, metric_crs=TEST_METRIC_CRS
+    )
     assert [(o.key, round(o.overlap_ha, 3)) for o in result.overlaps] == [(7, 0.5)]
     assert result.warnings == ("Die Fläche überschneidet sich mit „Nachbar“ (0,50 ha).",)
 
 
 def test_web_geometries_are_rounded_and_bounds_match() -> None:
     square = MultiPolygon([box(X0, Y0, X0 + 100, Y0 + 100)])
-    [geometry] = to_web_geometries([square], tolerance_m=0)
+    [geometry] = to_web_geometries([square], tolerance_m=0, metric_crs=TEST_METRIC_CRS)
     lon, lat = geometry["coordinates"][0][0][0]
     assert lon == round(lon, 6) and 14.9 < lon < 15.1 and 51.1 < lat < 51.2
-    west, south, east, north = web_bounds(square)
+    west, south, east, north = web_bounds(square, TEST_METRIC_CRS)
     assert west < lon + 1e-6 and east > west and north > south

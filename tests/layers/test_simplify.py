@@ -10,6 +10,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from layers.simplify import round_coordinates, simplify_coverage
+from tests.config_support import TEST_METRIC_CRS
 
 
 def _wiggly_neighbours() -> gpd.GeoDataFrame:
@@ -55,7 +56,9 @@ def test_simplify_coverage_on_real_goerlitz_data_gives_valid_coverage(data_dir) 
     from layers.crs import to_metric
     from layers.io import read_vector
 
-    frame = to_metric(read_vector(data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg"))
+    frame = to_metric(
+        read_vector(data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg"), TEST_METRIC_CRS
+    )
     result = simplify_coverage(frame, 150.0)
     assert len(result) == 53
     assert result.geometry.is_valid.all()

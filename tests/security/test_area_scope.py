@@ -21,6 +21,7 @@ from cockpit.domain.errors import AccessDeniedError, CockpitError
 from cockpit.models import AreaPotential
 from cockpit.services import area_review, areas
 from tests.areas_support import inner_square
+from tests.config_support import TEST_CONFIG
 from tests.security.conftest import DemoWorld, demo_login
 
 SECRET_NAME = "Geheimfläche Zittau Ost"
@@ -42,17 +43,24 @@ def test_kommune_cannot_get_foreign_area_by_id(demo: DemoWorld) -> None:
     goerlitz_user = demo.principal("kommune.goerlitz")
     foreign = _foreign_area(demo)
     with pytest.raises(AccessDeniedError):
-        areas.get_area(demo.session, goerlitz_user, foreign.id)
+        areas.get_area(demo.session, goerlitz_user, foreign.id, config=TEST_CONFIG)
     with pytest.raises(AccessDeniedError):
-        areas.get_area_as_of(demo.session, goerlitz_user, foreign.id, dt.datetime.now(dt.UTC))
+        areas.get_area_as_of(
+            demo.session, goerlitz_user, foreign.id, dt.datetime.now(dt.UTC), config=TEST_CONFIG
+        )
     with pytest.raises(AccessDeniedError):
-        areas.list_areas_as_of(demo.session, goerlitz_user, demo.zittau.id, dt.datetime.now(dt.UTC))
+        areas.list_areas_as_of(
+            demo.session, goerlitz_user, demo.zittau.id, dt.datetime.now(dt.UTC), config=TEST_CONFIG
+        )
     with pytest.raises(AccessDeniedError):
         areas.list_areas(
-            demo.session, goerlitz_user, areas.AreaFilter(municipality_ids=(demo.zittau.id,))
+            demo.session,
+            goerlitz_user,
+            areas.AreaFilter(municipality_ids=(demo.zittau.id,)),
+            config=TEST_CONFIG,
         )
     # Positive control: the own list has rows, all of them Görlitz.
-    own = areas.list_areas(demo.session, goerlitz_user)
+    own = areas.list_areas(demo.session, goerlitz_user, config=TEST_CONFIG)
     assert own.total > 0
     assert {item.municipality_id for item in own.items} == {demo.goerlitz.id}
     features = own.geojson["features"]
@@ -85,6 +93,7 @@ def test_area_history_does_not_reveal_foreign_era_of_a_moved_area(demo: DemoWorl
             "notes": SECRET_NOTE,
         },
         inner_square(demo.zittau, 150.0),
+        config=TEST_CONFIG,
     )
     time.sleep(0.02)
     zittau_era = dt.datetime.now(dt.UTC)
@@ -96,13 +105,16 @@ def test_area_history_does_not_reveal_foreign_era_of_a_moved_area(demo: DemoWorl
         created.version,
         {"municipality_id": demo.goerlitz.id, "name": "Fläche West", "notes": ""},
         inner_square(demo.goerlitz, 150.0, dx=40.0, dy=-60.0),
+        config=TEST_CONFIG,
     )
     # The area is now Görlitz's: its current detail is legitimately visible ...
-    detail = areas.get_area(demo.session, goerlitz_user, created.area_id)
+    detail = areas.get_area(demo.session, goerlitz_user, created.area_id, config=TEST_CONFIG)
     assert detail.municipality_id == demo.goerlitz.id
     # ... its Zittau past is not.
     try:
-        snapshot = areas.get_area_as_of(demo.session, goerlitz_user, created.area_id, zittau_era)
+        snapshot = areas.get_area_as_of(
+            demo.session, goerlitz_user, created.area_id, zittau_era, config=TEST_CONFIG
+        )
     except AccessDeniedError:
         return
     if snapshot is None:
@@ -139,7 +151,7 @@ def test_proposal_on_foreign_area_answers_the_same_whether_deleted_or_not(
     for area_id in (live.id, deleted.id):
         with pytest.raises(CockpitError) as caught:
             area_review.propose_correction(
-                demo.session, goerlitz_user, area_id, 1, {"name": "Umbenannt"}
+                demo.session, goerlitz_user, area_id, 1, {"name": "Umbenannt"}, config=TEST_CONFIG
             )
         answers.append((type(caught.value).__name__, caught.value.user_message))
     assert answers[0] == answers[1], f"foreign live vs. deleted area answer differently: {answers}"

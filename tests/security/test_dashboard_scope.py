@@ -17,6 +17,7 @@ from cockpit.dashboard import ids
 from cockpit.models import Indicator, IndicatorValue, Municipality
 from cockpit.services import kenndaten, maps, profile
 from cockpit.services.maps import MIN_VALUES_FOR_RESTRICTED_AGGREGATES
+from tests.config_support import TEST_CONFIG
 from tests.security.conftest import DemoWorld, demo_login
 
 OWN_ONLY = "investitionsrueckstand_je_ew"  # demo indicator, visibility own_municipality
@@ -192,7 +193,7 @@ def test_restricted_aggregates_need_five_values(demo: DemoWorld) -> None:
     assert kpis.restricted
     assert kpis.median is None and kpis.lower_quartile is None and kpis.upper_quartile is None
     assert kpis.minimum is None and kpis.maximum is None and kpis.total is None
-    prof = profile.get_profile(demo.session, user, demo.goerlitz.id)
+    prof = profile.get_profile(demo.session, user, demo.goerlitz.id, config=TEST_CONFIG)
     kpi = next(k for k in prof.kpis if k.key == OWN_ONLY)
     assert kpi.band is None or kpi.band.year != year
 

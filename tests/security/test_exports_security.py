@@ -19,6 +19,7 @@ from cockpit.exports.metadata import build_record
 from cockpit.exports.tables import to_csv, to_xlsx
 from cockpit.services import area_exchange, area_review, areas, authz, exports
 from tests.areas_support import inner_square
+from tests.config_support import TEST_CONFIG
 from tests.security.conftest import DemoWorld
 
 # What a Kommune user can type as the name of a proposed area. In Excel/LibreOffice a cell
@@ -42,19 +43,25 @@ def test_kommune_exports_only_own_areas(demo: DemoWorld, tmp_path: Path) -> None
             file_format="geojson",
             out_dir=tmp_path / "foreign",
             municipality_id=demo.zittau.id,
+            config=TEST_CONFIG,
         )
     result = area_exchange.export_areas(
-        demo.session, user, target="analysis", file_format="geojson", out_dir=tmp_path / "own"
+        demo.session,
+        user,
+        target="analysis",
+        file_format="geojson",
+        out_dir=tmp_path / "own",
+        config=TEST_CONFIG,
     )
     features = _read_geojson(result.files[0])
     assert features
     assert {f["properties"]["gem_ags"] for f in features} == {demo.goerlitz.ags}
     # The table export behind the area list: same scope.
-    table = exports.get_area_table(demo.session, user)
+    table = exports.get_area_table(demo.session, user, config=TEST_CONFIG)
     assert table.rows and {row[2] for row in table.rows} == {demo.goerlitz.ags}
     # Kenndaten tables of a foreign municipality are refused outright.
     with pytest.raises(AccessDeniedError):
-        exports.get_kenndaten_tables(demo.session, user, demo.zittau.id)
+        exports.get_kenndaten_tables(demo.session, user, demo.zittau.id, config=TEST_CONFIG)
 
 
 def test_admin_may_not_export_municipal_data(demo: DemoWorld, tmp_path: Path) -> None:
@@ -62,22 +69,37 @@ def test_admin_may_not_export_municipal_data(demo: DemoWorld, tmp_path: Path) ->
     assert authz.scope_for(admin, Permission.EXPORT_DATA).is_empty
     with pytest.raises(AccessDeniedError):
         area_exchange.export_areas(
-            demo.session, admin, target="analysis", file_format="csv", out_dir=tmp_path
+            demo.session,
+            admin,
+            target="analysis",
+            file_format="csv",
+            out_dir=tmp_path,
+            config=TEST_CONFIG,
         )
     with pytest.raises(AccessDeniedError):
-        exports.get_area_table(demo.session, admin)
+        exports.get_area_table(demo.session, admin, config=TEST_CONFIG)
 
 
 def test_kreis_change_set_contains_a_changed_area(demo: DemoWorld, tmp_path: Path) -> None:
     """Control for the next test: without a foreign export in between, the change shows."""
     kreis = demo.principal("kreis")
     area_exchange.export_areas(
-        demo.session, kreis, target="geoportal", file_format="geojson", out_dir=tmp_path / "a"
+        demo.session,
+        kreis,
+        target="geoportal",
+        file_format="geojson",
+        out_dir=tmp_path / "a",
+        config=TEST_CONFIG,
     )
     time.sleep(0.02)
-    changed = areas.list_areas(demo.session, kreis, limit=1).items[0]
+    changed = areas.list_areas(demo.session, kreis, limit=1, config=TEST_CONFIG).items[0]
     areas.update_area(
-        demo.session, kreis, changed.id, changed.version, {"notes": "Neu: Gleisanschluss geplant"}
+        demo.session,
+        kreis,
+        changed.id,
+        changed.version,
+        {"notes": "Neu: Gleisanschluss geplant"},
+        config=TEST_CONFIG,
     )
     time.sleep(0.02)
     delta = area_exchange.export_areas(
@@ -87,6 +109,7 @@ def test_kreis_change_set_contains_a_changed_area(demo: DemoWorld, tmp_path: Pat
         file_format="geojson",
         out_dir=tmp_path / "c",
         changes_only=True,
+        config=TEST_CONFIG,
     )
     sent = {f["properties"]["public_id"] for f in _read_geojson(delta.files[0])}
     assert sent == {changed.public_id}
@@ -105,17 +128,32 @@ def test_read_only_analyse_export_does_not_move_the_geoportal_change_baseline(
     kreis = demo.principal("kreis")
     analyse = demo.principal("analyse")
     area_exchange.export_areas(
-        demo.session, kreis, target="geoportal", file_format="geojson", out_dir=tmp_path / "a"
+        demo.session,
+        kreis,
+        target="geoportal",
+        file_format="geojson",
+        out_dir=tmp_path / "a",
+        config=TEST_CONFIG,
     )
     time.sleep(0.02)
-    changed = areas.list_areas(demo.session, kreis, limit=1).items[0]
+    changed = areas.list_areas(demo.session, kreis, limit=1, config=TEST_CONFIG).items[0]
     areas.update_area(
-        demo.session, kreis, changed.id, changed.version, {"notes": "Neu: Gleisanschluss geplant"}
+        demo.session,
+        kreis,
+        changed.id,
+        changed.version,
+        {"notes": "Neu: Gleisanschluss geplant"},
+        config=TEST_CONFIG,
     )
     time.sleep(0.02)
     with pytest.raises(AccessDeniedError):  # sync targets are for roles that edit areas
         area_exchange.export_areas(
-            demo.session, analyse, target="geoportal", file_format="csv", out_dir=tmp_path / "b"
+            demo.session,
+            analyse,
+            target="geoportal",
+            file_format="csv",
+            out_dir=tmp_path / "b",
+            config=TEST_CONFIG,
         )
     time.sleep(0.02)
     delta = area_exchange.export_areas(
@@ -125,6 +163,7 @@ def test_read_only_analyse_export_does_not_move_the_geoportal_change_baseline(
         file_format="geojson",
         out_dir=tmp_path / "c",
         changes_only=True,
+        config=TEST_CONFIG,
     )
     sent = {f["properties"]["public_id"] for f in _read_geojson(delta.files[0])}
     assert changed.public_id in sent, (
@@ -144,8 +183,9 @@ def _injected_area(demo: DemoWorld) -> str:
         {"name": FORMULA, "kind": "gewerbe", "status": "verfuegbar"},
         inner_square(demo.goerlitz, 120.0, dx=-350.0, dy=420.0),
         comment="Bitte übernehmen",
+        config=TEST_CONFIG,
     )
-    result = area_review.accept_proposal(demo.session, kreis, proposal.id)
+    result = area_review.accept_proposal(demo.session, kreis, proposal.id, config=TEST_CONFIG)
     return result.public_id
 
 
@@ -160,7 +200,7 @@ def test_area_table_xlsx_and_csv_do_not_turn_municipal_text_into_formulas(
     """
     public_id = _injected_area(demo)
     kreis = demo.principal("kreis")
-    table = exports.get_area_table(demo.session, kreis)
+    table = exports.get_area_table(demo.session, kreis, config=TEST_CONFIG)
     row = next(r for r in table.rows if r[0] == public_id)
     assert row[1] == FORMULA  # the data itself is kept as typed
     record = build_record(
@@ -195,6 +235,7 @@ def test_geoportal_csv_export_does_not_emit_formula_cells(demo: DemoWorld, tmp_p
         target="kwis",
         file_format="csv",
         out_dir=tmp_path,
+        config=TEST_CONFIG,
     )
     text = result.files[0].read_text(encoding="utf-8-sig")
     found = False
@@ -212,14 +253,14 @@ def test_snapshot_and_report_of_foreign_municipality_hold_public_data_only(
     """Correct today: a Kommune's Steckbrief of Zittau has no Kenndaten and no areas, and
     a map export of the own-municipality indicator carries only Görlitz's value."""
     user = demo.principal("kommune.goerlitz")
-    report = exports.get_report_data(demo.session, user, demo.zittau.id)
+    report = exports.get_report_data(demo.session, user, demo.zittau.id, config=TEST_CONFIG)
     assert report.kenndaten is None and report.area_list is None
     assert report.area_geometries == ()
     assert all(k.visibility.value == "public" for k in report.profile.kpis)
     params = exports.SnapshotParams.from_mapping(
         {"indicator": "investitionsrueckstand_je_ew", "year": _latest_year(demo), "layers": []}
     )
-    snap = exports.get_snapshot_data(demo.session, user, params)
+    snap = exports.get_snapshot_data(demo.session, user, params, config=TEST_CONFIG)
     with_values = [
         ags for ags, v in zip(snap.frame["ags"], snap.frame["value"], strict=True) if v == v
     ]
@@ -241,7 +282,12 @@ def _latest_year(demo: DemoWorld) -> int:
 def test_zip_exports_are_not_written_outside_the_target(demo: DemoWorld, tmp_path: Path) -> None:
     """Shapefile export: the archive holds flat member names only (no path traversal)."""
     result = area_exchange.export_areas(
-        demo.session, demo.principal("kreis"), target="kwis", file_format="shp", out_dir=tmp_path
+        demo.session,
+        demo.principal("kreis"),
+        target="kwis",
+        file_format="shp",
+        out_dir=tmp_path,
+        config=TEST_CONFIG,
     )
     with zipfile.ZipFile(result.files[0]) as archive:
         names = archive.namelist()

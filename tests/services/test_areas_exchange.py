@@ -30,6 +30,7 @@ from tests.areas_support import (
     load_municipalities,
     make_principal,
 )
+from tests.config_support import TEST_CONFIG, TEST_METRIC_CRS
 
 MAPPING = {
     "OBJECTID": "geoportal_id",
@@ -81,19 +82,31 @@ def test_import_preview_apply_and_reimport(world, tmp_path: Path) -> None:
         (102, "GI Weinhübel", "GI", None, GOERLITZ, 200, 800),
         (201, "Brache Spinnerei", "BR", "reserviert", ZITTAU, 150, 0),
     ]
-    layer = read_upload(_geoportal(tmp_path, towns, rows), "geoportal.gpkg")
+    layer = read_upload(
+        _geoportal(tmp_path, towns, rows), "geoportal.gpkg", metric_crs=TEST_METRIC_CRS
+    )
     with pytest.raises(AccessDeniedError):
-        area_exchange.preview_import(session, kommune, layer, "Geoportal LK", MAPPING)
-    preview = area_exchange.preview_import(session, kreis, layer, "Geoportal LK", MAPPING)
+        area_exchange.preview_import(
+            session, kommune, layer, "Geoportal LK", MAPPING, config=TEST_CONFIG
+        )
+    preview = area_exchange.preview_import(
+        session, kreis, layer, "Geoportal LK", MAPPING, config=TEST_CONFIG
+    )
     assert preview.counts == {"new": 3, "changed": 0, "unchanged": 0, "missing": 0}
     assert [r.municipality_name for r in preview.new] == ["Görlitz", "Görlitz", "Zittau"]
     assert _count(session, AreaPotential) == 0  # preview writes nothing
     result = area_exchange.apply_import(
-        session, kreis, layer, "Geoportal LK", MAPPING, expected_token=preview.token
+        session,
+        kreis,
+        layer,
+        "Geoportal LK",
+        MAPPING,
+        expected_token=preview.token,
+        config=TEST_CONFIG,
     )
     assert (result.created, result.updated) == (3, 0)
     assert area_exchange.get_mapping(session, kreis, "Geoportal LK") == MAPPING
-    listed = areas.list_areas(session, kreis, AreaFilter())
+    listed = areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG)
     assert {i.name: i.status for i in listed.items}["GI Weinhübel"] is AreaStatus.VERFUEGBAR
     assert {i.source.value for i in listed.items} == {"geoportal"}
 
@@ -103,8 +116,12 @@ def test_import_preview_apply_and_reimport(world, tmp_path: Path) -> None:
         (102, "GI Weinhübel", "GI", None, GOERLITZ, 200, 800),
         (103, "GE Neu", "GE", "verfügbar", GOERLITZ, 100, -900),
     ]
-    layer2 = read_upload(_geoportal(tmp_path, towns, rows2), "geoportal2.gpkg")
-    preview2 = area_exchange.preview_import(session, kreis, layer2, "Geoportal LK")  # saved mapping
+    layer2 = read_upload(
+        _geoportal(tmp_path, towns, rows2), "geoportal2.gpkg", metric_crs=TEST_METRIC_CRS
+    )
+    preview2 = area_exchange.preview_import(
+        session, kreis, layer2, "Geoportal LK", config=TEST_CONFIG
+    )  # saved mapping
     assert preview2.counts == {"new": 1, "changed": 1, "unchanged": 1, "missing": 1}
     changed = preview2.changed[0]
     assert changed.geoportal_id == "101" and changed.geometry_changed
@@ -115,20 +132,31 @@ def test_import_preview_apply_and_reimport(world, tmp_path: Path) -> None:
     # someone edits 101 after the preview: the stale preview is refused
     gid101 = changed.area_id
     assert gid101 is not None
-    areas.update_area(session, kreis, gid101, 1, {"notes": "Zwischenstand"})
+    areas.update_area(session, kreis, gid101, 1, {"notes": "Zwischenstand"}, config=TEST_CONFIG)
     with pytest.raises(ConflictError):
         area_exchange.apply_import(
-            session, kreis, layer2, "Geoportal LK", expected_token=preview2.token
+            session,
+            kreis,
+            layer2,
+            "Geoportal LK",
+            expected_token=preview2.token,
+            config=TEST_CONFIG,
         )
-    fresh = area_exchange.preview_import(session, kreis, layer2, "Geoportal LK")
+    fresh = area_exchange.preview_import(session, kreis, layer2, "Geoportal LK", config=TEST_CONFIG)
     result2 = area_exchange.apply_import(
-        session, kreis, layer2, "Geoportal LK", expected_token=fresh.token, delete_missing=True
+        session,
+        kreis,
+        layer2,
+        "Geoportal LK",
+        expected_token=fresh.token,
+        delete_missing=True,
+        config=TEST_CONFIG,
     )
     assert (result2.created, result2.updated, result2.unchanged, result2.deleted) == (1, 1, 1, 1)
-    detail = areas.get_area(session, kreis, gid101)
+    detail = areas.get_area(session, kreis, gid101, config=TEST_CONFIG)
     assert detail.status is AreaStatus.VERMARKTET and detail.area_ha == pytest.approx(16.0, 1e-3)
     assert detail.history[0].action == "import" and "Geoportal LK" in detail.history[0].reason
-    assert areas.list_areas(session, kreis, AreaFilter()).total == 3
+    assert areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG).total == 3
 
 
 def test_bad_features_reject_the_whole_import(world, tmp_path: Path) -> None:
@@ -138,9 +166,13 @@ def test_bad_features_reject_the_whole_import(world, tmp_path: Path) -> None:
         (2, "Falsche Art", "XX", "verfügbar", GOERLITZ, 200, 600),
         (2, "Doppelt", "GE", "verfügbar", GOERLITZ, 200, 1200),
     ]
-    layer = read_upload(_geoportal(tmp_path, towns, rows), "geoportal.gpkg")
+    layer = read_upload(
+        _geoportal(tmp_path, towns, rows), "geoportal.gpkg", metric_crs=TEST_METRIC_CRS
+    )
     with pytest.raises(ImportRejectedError) as rejected:
-        area_exchange.apply_import(session, kreis, layer, "Geoportal LK", MAPPING)
+        area_exchange.apply_import(
+            session, kreis, layer, "Geoportal LK", MAPPING, config=TEST_CONFIG
+        )
     message = rejected.value.user_message
     assert "nichts geändert" in message
     assert "Objekt Nr. 2 („Falsche Art“)" in message and "„XX“" in message
@@ -156,7 +188,12 @@ def test_bad_features_reject_the_whole_import(world, tmp_path: Path) -> None:
     wrong.to_file(path)
     with pytest.raises(ImportRejectedError) as outside:
         area_exchange.preview_import(
-            session, kreis, read_upload(path, "wrong.gpkg"), "Geoportal LK", MAPPING
+            session,
+            kreis,
+            read_upload(path, "wrong.gpkg", metric_crs=TEST_METRIC_CRS),
+            "Geoportal LK",
+            MAPPING,
+            config=TEST_CONFIG,
         )
     assert "außerhalb der Gemeinde Görlitz" in outside.value.user_message
 
@@ -180,15 +217,21 @@ def exported(world):
             kreis,
             area_attrs(g, "Gewerbegebiet Süd", geoportal_id="GP-1", servicing=["strasse", "strom"]),
             inner_square(g, 300),
+            config=TEST_CONFIG,
         ),
         areas.create_area(
             session,
             kreis,
             area_attrs(g, "Brache Nord", kind="brache"),
             inner_square(g, 100, dx=900),
+            config=TEST_CONFIG,
         ),
         areas.create_area(
-            session, kreis, area_attrs(z, "Zittau Ost", kwis_id="K-7"), inner_square(z, 200)
+            session,
+            kreis,
+            area_attrs(z, "Zittau Ost", kwis_id="K-7"),
+            inner_square(z, 200),
+            config=TEST_CONFIG,
         ),
     ]
     return session, towns, kreis, kommune, created
@@ -198,7 +241,7 @@ def exported(world):
 def test_export_formats_read_back_with_ogrinfo_and_geopandas(exported, tmp_path: Path, fmt) -> None:
     session, _towns, kreis, _kommune, created = exported
     result = area_exchange.export_areas(
-        session, kreis, target="geoportal", file_format=fmt, out_dir=tmp_path
+        session, kreis, target="geoportal", file_format=fmt, out_dir=tmp_path, config=TEST_CONFIG
     )
     [path] = result.files
     ogr_path = f"/vsizip/{path}" if fmt == "shp" else str(path)
@@ -251,13 +294,22 @@ def test_export_formats_read_back_with_ogrinfo_and_geopandas(exported, tmp_path:
 def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     session, towns, kreis, kommune, created = exported
     first = area_exchange.export_areas(
-        session, kreis, target="geoportal", file_format="gpkg", out_dir=tmp_path / "1"
+        session,
+        kreis,
+        target="geoportal",
+        file_format="gpkg",
+        out_dir=tmp_path / "1",
+        config=TEST_CONFIG,
     )
     assert first.manifest["anzahl"]["new"] == 3 and first.manifest["seit"] is None
-    areas.update_area(session, kreis, created[0].area_id, 1, {"status": "reserviert"})
+    areas.update_area(
+        session, kreis, created[0].area_id, 1, {"status": "reserviert"}, config=TEST_CONFIG
+    )
     areas.delete_area(session, kreis, created[1].area_id, 1, reason="bebaut")
     g = towns[GOERLITZ]
-    added = areas.create_area(session, kreis, area_attrs(g, "Neu"), inner_square(g, 100, dx=-900))
+    added = areas.create_area(
+        session, kreis, area_attrs(g, "Neu"), inner_square(g, 100, dx=-900), config=TEST_CONFIG
+    )
     delta = area_exchange.export_areas(
         session,
         kreis,
@@ -265,6 +317,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
         file_format="geojson",
         out_dir=tmp_path / "2",
         changes_only=True,
+        config=TEST_CONFIG,
     )
     frame = gpd.read_file(delta.files[0])
     changes = dict(zip(frame["public_id"], frame["aenderung"], strict=True))
@@ -284,6 +337,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
         out_dir=tmp_path / "3",
         changes_only=True,
         csv_geometry="centroid",
+        config=TEST_CONFIG,
     )
     assert kwis.manifest["anzahl"]["objekte"] == 3
     assert _count(session, ExportRun) == 3
@@ -293,7 +347,12 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     assert logged == ["geoportal/gpkg", "geoportal/geojson", "kwis/csv"]
     # a Kommune exports only its own municipality
     own = area_exchange.export_areas(
-        session, kommune, target="analysis", file_format="geojson", out_dir=tmp_path / "4"
+        session,
+        kommune,
+        target="analysis",
+        file_format="geojson",
+        out_dir=tmp_path / "4",
+        config=TEST_CONFIG,
     )
     assert gpd.read_file(own.files[0])["gemeinde"].tolist() == ["Zittau"]
     assert own.manifest["umfang"] == ZITTAU
@@ -305,6 +364,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
             file_format="csv",
             out_dir=tmp_path / "5",
             municipality_id=g.id,
+            config=TEST_CONFIG,
         )
 
 
@@ -318,17 +378,27 @@ def test_sync_targets_are_for_editors_only(exported, tmp_path: Path) -> None:
         for target in area_exchange.SYNC_TARGETS:
             with pytest.raises(AccessDeniedError) as refused:
                 area_exchange.export_areas(
-                    session, principal, target=target, file_format="csv", out_dir=out
+                    session,
+                    principal,
+                    target=target,
+                    file_format="csv",
+                    out_dir=out,
+                    config=TEST_CONFIG,
                 )
             assert "Analyse" in refused.value.user_message
     assert _count(session, ExportRun) == 0
     assert not out.exists()  # refused before anything was written
     result = area_exchange.export_areas(
-        session, analyse, target="analysis", file_format="csv", out_dir=tmp_path
+        session, analyse, target="analysis", file_format="csv", out_dir=tmp_path, config=TEST_CONFIG
     )
     assert result.manifest["anzahl"]["objekte"] == 3
     kreis_run = area_exchange.export_areas(
-        session, kreis, target="kwis", file_format="csv", out_dir=tmp_path / "kwis"
+        session,
+        kreis,
+        target="kwis",
+        file_format="csv",
+        out_dir=tmp_path / "kwis",
+        config=TEST_CONFIG,
     )
     assert kreis_run.manifest["ziel"] == "kwis"
 
@@ -360,9 +430,10 @@ def test_csv_export_neutralizes_formula_text_but_keeps_numbers(world, tmp_path: 
         kreis,
         area_attrs(g, formula, notes="@Bahnhof", geoportal_id="-17", net_area_ha=2.5),
         inner_square(g, 200),
+        config=TEST_CONFIG,
     )
     result = area_exchange.export_areas(
-        session, kreis, target="kwis", file_format="csv", out_dir=tmp_path
+        session, kreis, target="kwis", file_format="csv", out_dir=tmp_path, config=TEST_CONFIG
     )
     text = result.files[0].read_text(encoding="utf-8-sig")
     [header, row] = list(csv.reader(text.splitlines(), delimiter=";"))
@@ -379,11 +450,15 @@ def test_uploads_are_authorized_before_they_are_parsed(world, tmp_path: Path) ->
     payload = _geoportal(tmp_path, towns, rows)
     for data in (payload, b"not a geodata file"):
         with pytest.raises(AccessDeniedError):
-            area_exchange.read_import_layer(kommune, data, "geoportal.gpkg")
+            area_exchange.read_import_layer(kommune, data, "geoportal.gpkg", config=TEST_CONFIG)
     with pytest.raises(ImportRejectedError) as bad:
-        area_exchange.read_import_layer(kreis, b"not a geodata file", "liste.txt")
+        area_exchange.read_import_layer(
+            kreis, b"not a geodata file", "liste.txt", config=TEST_CONFIG
+        )
     assert "liste.txt" in bad.value.user_message
-    layer = area_exchange.read_import_layer(kreis, payload, "geoportal.gpkg")
+    layer = area_exchange.read_import_layer(kreis, payload, "geoportal.gpkg", config=TEST_CONFIG)
     assert layer.feature_count == 1 and "OBJECTID" in layer.fields
-    preview = area_exchange.preview_import(session, kreis, layer, "Geoportal LK", MAPPING)
+    preview = area_exchange.preview_import(
+        session, kreis, layer, "Geoportal LK", MAPPING, config=TEST_CONFIG
+    )
     assert preview.counts["new"] == 1

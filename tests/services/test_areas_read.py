@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from tests.areas_support import (
     make_principal,
     to_geojson,
 )
+from tests.config_support import TEST_CONFIG
 
 
 @pytest.fixture
@@ -40,18 +42,21 @@ def world(any_db_url: str):
         area_attrs(towns[GOERLITZ], "GE Görlitz Nord"),
         to_geojson(inner_square(towns[GOERLITZ], 300)),
         source=AreaSource.GEOPORTAL,
+        config=TEST_CONFIG,
     ).area_id
     ids["g2"] = areas.create_area(
         session,
         kreis,
         area_attrs(towns[GOERLITZ], "Brache Bahnhof", kind="brache", status="reserviert"),
         inner_square(towns[GOERLITZ], 100, dx=1000),
+        config=TEST_CONFIG,
     ).area_id
     ids["z1"] = areas.create_area(
         session,
         kreis,
         area_attrs(towns[ZITTAU], "Industriepark Zittau", kind=AreaKind.INDUSTRIE),
         to_geojson(inner_square(towns[ZITTAU], 500)),
+        config=TEST_CONFIG,
     ).area_id
     areas.confirm_area(session, kreis, ids["z1"], 1, on=dt.date(2026, 1, 10))
     yield session, towns, kreis, kommune, ids
@@ -62,7 +67,7 @@ def world(any_db_url: str):
 def test_list_scoped_and_filtered(world) -> None:
     session, towns, kreis, kommune, _ids = world
     today = dt.date(2026, 11, 22)
-    everything = areas.list_areas(session, kreis, AreaFilter(), today=today)
+    everything = areas.list_areas(session, kreis, AreaFilter(), today=today, config=TEST_CONFIG)
     assert everything.total == 3
     assert {i.name for i in everything.items} == {
         "GE Görlitz Nord",
@@ -77,16 +82,23 @@ def test_list_scoped_and_filtered(world) -> None:
     assert everything.stale_count == 2
     assert len(everything.geojson["features"]) == 3 and not everything.clustered
 
-    own = areas.list_areas(session, kommune, AreaFilter(), today=today)
+    own = areas.list_areas(session, kommune, AreaFilter(), today=today, config=TEST_CONFIG)
     assert [i.name for i in own.items] == ["Industriepark Zittau"]
     assert not own.items[0].stale
     with pytest.raises(AccessDeniedError):
         areas.list_areas(
-            session, kommune, AreaFilter(municipality_ids=(towns[GOERLITZ].id,)), today=today
+            session,
+            kommune,
+            AreaFilter(municipality_ids=(towns[GOERLITZ].id,)),
+            today=today,
+            config=TEST_CONFIG,
         )
 
     def names(f: AreaFilter) -> set[str]:
-        return {i.name for i in areas.list_areas(session, kreis, f, today=today).items}
+        return {
+            i.name
+            for i in areas.list_areas(session, kreis, f, today=today, config=TEST_CONFIG).items
+        }
 
     assert names(AreaFilter(kinds=(AreaKind.BRACHE,))) == {"Brache Bahnhof"}
     assert names(AreaFilter(statuses=(AreaStatus.RESERVIERT,))) == {"Brache Bahnhof"}
@@ -99,14 +111,18 @@ def test_list_scoped_and_filtered(world) -> None:
     # a stale period of 400 days makes the Zittau confirmation (Jan 2026) current, not 200
     later = dt.date(2026, 12, 31)
     short = areas.list_areas(
-        session, kreis, AreaFilter(stale=True), today=later, stale_after_days=200
+        session,
+        kreis,
+        AreaFilter(stale=True),
+        today=later,
+        config=replace(TEST_CONFIG, stale_after_days=200),
     )
     assert short.total == 3
 
 
 def test_map_geojson_is_wgs84_rounded_and_capped(world) -> None:
     session, towns, kreis, _kommune, _ids = world
-    result = areas.list_areas(session, kreis, AreaFilter())
+    result = areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG)
     feature = result.geojson["features"][0]
     coords = feature["geometry"]["coordinates"]
     ring = coords[0] if feature["geometry"]["type"] == "Polygon" else coords[0][0]
@@ -124,17 +140,20 @@ def test_map_geojson_is_wgs84_rounded_and_capped(world) -> None:
     }
     json.dumps(result.geojson)
 
-    capped = areas.list_areas(session, kreis, AreaFilter(), max_map_features=2)
+    capped = areas.list_areas(session, kreis, AreaFilter(), max_map_features=2, config=TEST_CONFIG)
     assert capped.clustered and "Bitte Ausschnitt verkleinern" in capped.hint
     assert sum(f["properties"]["count"] for f in capped.geojson["features"]) == 3
     assert capped.total == 3 and len(capped.items) == 3
 
     # a bbox around Zittau only returns the Zittau area on the map
     z = towns[ZITTAU]
-    detail = areas.get_area(session, kreis, _ids["z1"])
+    detail = areas.get_area(session, kreis, _ids["z1"], config=TEST_CONFIG)
     w, s, e, n = detail.bounds
     view = areas.list_areas(
-        session, kreis, AreaFilter(bbox=(w - 0.01, s - 0.01, e + 0.01, n + 0.01))
+        session,
+        kreis,
+        AreaFilter(bbox=(w - 0.01, s - 0.01, e + 0.01, n + 0.01)),
+        config=TEST_CONFIG,
     )
     assert [f["properties"]["name"] for f in view.geojson["features"]] == ["Industriepark Zittau"]
     assert z.name == "Zittau"
@@ -145,7 +164,10 @@ def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
     restricted to a bbox); ``list_area_records`` gives the same areas with their stored
     geometry, same scope."""
     session, towns, kreis, kommune, ids = world
-    extents = {key: areas.get_area(session, kreis, area_id).bounds for key, area_id in ids.items()}
+    extents = {
+        key: areas.get_area(session, kreis, area_id, config=TEST_CONFIG).bounds
+        for key, area_id in ids.items()
+    }
 
     def union(*keys: str) -> tuple[float, ...]:
         boxes = [extents[k] for k in keys]
@@ -156,26 +178,42 @@ def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
             max(b[3] for b in boxes),
         )
 
-    everything = areas.list_areas(session, kreis, AreaFilter())
+    everything = areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG)
     assert everything.bounds == pytest.approx(union("g1", "g2", "z1"))
-    clustered = areas.list_areas(session, kreis, AreaFilter(), max_map_features=1)
+    clustered = areas.list_areas(
+        session, kreis, AreaFilter(), max_map_features=1, config=TEST_CONFIG
+    )
     assert clustered.clustered and clustered.bounds == everything.bounds
-    goerlitz = areas.list_areas(session, kreis, AreaFilter(municipality_ids=(towns[GOERLITZ].id,)))
+    goerlitz = areas.list_areas(
+        session, kreis, AreaFilter(municipality_ids=(towns[GOERLITZ].id,)), config=TEST_CONFIG
+    )
     assert goerlitz.bounds == pytest.approx(union("g1", "g2"))
-    brache = areas.list_areas(session, kreis, AreaFilter(kinds=(AreaKind.BRACHE,)))
+    brache = areas.list_areas(
+        session, kreis, AreaFilter(kinds=(AreaKind.BRACHE,)), config=TEST_CONFIG
+    )
     assert brache.bounds == pytest.approx(extents["g2"])
     in_view = areas.list_areas(
-        session, kreis, AreaFilter(kinds=(AreaKind.BRACHE,), bbox=(13.0, 50.0, 16.0, 52.0))
+        session,
+        kreis,
+        AreaFilter(kinds=(AreaKind.BRACHE,), bbox=(13.0, 50.0, 16.0, 52.0)),
+        config=TEST_CONFIG,
     )
     assert in_view.bounds == pytest.approx(extents["g2"])
-    assert areas.list_areas(session, kreis, AreaFilter(search="nichts")).bounds is None
-    assert areas.list_areas(session, kommune, AreaFilter()).bounds == pytest.approx(extents["z1"])
+    assert (
+        areas.list_areas(session, kreis, AreaFilter(search="nichts"), config=TEST_CONFIG).bounds
+        is None
+    )
+    assert areas.list_areas(
+        session, kommune, AreaFilter(), config=TEST_CONFIG
+    ).bounds == pytest.approx(extents["z1"])
 
     def records(principal, filters):
-        return areas.list_area_records(session, principal, filters, stale_after_days=365)
+        return areas.list_area_records(
+            session, principal, filters, config=replace(TEST_CONFIG, stale_after_days=365)
+        )
 
     stored = {r.item.public_id: r for r in records(kreis, AreaFilter(min_ha=2.0))}
-    listed = areas.list_areas(session, kreis, AreaFilter(min_ha=2.0))
+    listed = areas.list_areas(session, kreis, AreaFilter(min_ha=2.0), config=TEST_CONFIG)
     assert list(stored) == [i.public_id for i in listed.items] and len(stored) == 2
     for item in listed.items:
         assert stored[item.public_id].item == item
@@ -187,7 +225,7 @@ def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
     assert [r.item.public_id for r in boxed] == list(stored)
     own = records(kommune, AreaFilter())
     assert [r.item.public_id for r in own] == [
-        i.public_id for i in areas.list_areas(session, kommune).items
+        i.public_id for i in areas.list_areas(session, kommune, config=TEST_CONFIG).items
     ]
     assert len(own) == 1
     with pytest.raises(AccessDeniedError):
@@ -198,7 +236,9 @@ def test_bounds_of_the_filtered_result_and_its_geometries(world) -> None:
 
 def test_detail_with_labels_history_and_confirmation(world) -> None:
     session, _towns, kreis, kommune, ids = world
-    detail = areas.get_area(session, kreis, ids["z1"], today=dt.date(2026, 3, 1))
+    detail = areas.get_area(
+        session, kreis, ids["z1"], today=dt.date(2026, 3, 1), config=TEST_CONFIG
+    )
     labels = {row.label: row.text for row in detail.attributes}
     assert labels["Art"] == "Industriefläche"
     assert labels["Vermarktungsstand"] == "verfügbar"
@@ -209,11 +249,14 @@ def test_detail_with_labels_history_and_confirmation(world) -> None:
     assert detail.version == 2 and not detail.stale
     assert detail.geojson["geometry"]["type"] == "MultiPolygon"
     # Kommune sees its own area, not others
-    assert areas.get_area(session, kommune, ids["z1"]).name == "Industriepark Zittau"
+    assert (
+        areas.get_area(session, kommune, ids["z1"], config=TEST_CONFIG).name
+        == "Industriepark Zittau"
+    )
     with pytest.raises(AccessDeniedError):
-        areas.get_area(session, kommune, ids["g1"])
+        areas.get_area(session, kommune, ids["g1"], config=TEST_CONFIG)
     with pytest.raises(NotFoundError):
-        areas.get_area(session, kreis, 999_999)
+        areas.get_area(session, kreis, 999_999, config=TEST_CONFIG)
 
 
 def test_sessions_are_independent(world) -> None:
@@ -233,12 +276,12 @@ def test_demo_data_is_readable_with_history(demo_url: str) -> None:
         zittau = session.scalar(
             select(User).where(User.username == "kommune.zittau")
         ).to_principal()
-        everything = areas.list_areas(session, kreis, AreaFilter())
+        everything = areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG)
         assert everything.total > 100
-        own = areas.list_areas(session, zittau, AreaFilter())
+        own = areas.list_areas(session, zittau, AreaFilter(), config=TEST_CONFIG)
         assert 0 < own.total < everything.total
         assert {i.municipality_ags for i in own.items} == {ZITTAU}
-        detail = areas.get_area(session, zittau, own.items[0].id)
+        detail = areas.get_area(session, zittau, own.items[0].id, config=TEST_CONFIG)
         assert detail.history and detail.attributes
         json.dumps(own.geojson)
     engine.dispose()
@@ -249,7 +292,14 @@ def test_past_of_a_reassigned_area_follows_the_municipality_of_each_version(worl
     neither its Görlitz-era state (as-of) nor the reasons of Görlitz-era versions."""
     session, towns, kreis, kommune, ids = world
     g, z = towns[GOERLITZ], towns[ZITTAU]
-    areas.update_area(session, kreis, ids["g2"], 1, {"notes": "Preis 9 €/m² (vertraulich Görlitz)"})
+    areas.update_area(
+        session,
+        kreis,
+        ids["g2"],
+        1,
+        {"notes": "Preis 9 €/m² (vertraulich Görlitz)"},
+        config=TEST_CONFIG,
+    )
     areas.update_area(
         session,
         kreis,
@@ -258,29 +308,32 @@ def test_past_of_a_reassigned_area_follows_the_municipality_of_each_version(worl
         {"municipality_id": z.id, "name": "Brache Zittau", "notes": ""},
         inner_square(z, 100, dy=400),
         reason="falscher Gemeinde zugeordnet",
+        config=TEST_CONFIG,
     )
-    kreis_history = areas.get_area(session, kreis, ids["g2"]).history
+    kreis_history = areas.get_area(session, kreis, ids["g2"], config=TEST_CONFIG).history
     assert [h.version for h in kreis_history] == [3, 2, 1]
     goerlitz_era = kreis_history[1].valid_from
     now = dt.datetime.now(dt.UTC)
     # The Kreis sees every version.
-    past = areas.get_area_as_of(session, kreis, ids["g2"], goerlitz_era)
+    past = areas.get_area_as_of(session, kreis, ids["g2"], goerlitz_era, config=TEST_CONFIG)
     assert past is not None and past.attributes["municipality_id"] == g.id
     # Zittau: the current state and its own era only.
-    detail = areas.get_area(session, kommune, ids["g2"])
+    detail = areas.get_area(session, kommune, ids["g2"], config=TEST_CONFIG)
     assert detail.name == "Brache Zittau"
     assert [h.version for h in detail.history] == [3]
     assert "vertraulich" not in repr(detail.history)
-    assert areas.get_area_as_of(session, kommune, ids["g2"], goerlitz_era) is None
-    current = areas.get_area_as_of(session, kommune, ids["g2"], now)
+    assert (
+        areas.get_area_as_of(session, kommune, ids["g2"], goerlitz_era, config=TEST_CONFIG) is None
+    )
+    current = areas.get_area_as_of(session, kommune, ids["g2"], now, config=TEST_CONFIG)
     assert current is not None and current.attributes["name"] == "Brache Zittau"
     # ... and the same as the municipality-wide "Stand am" list.
-    listed = areas.list_areas_as_of(session, kommune, z.id, goerlitz_era)
+    listed = areas.list_areas_as_of(session, kommune, z.id, goerlitz_era, config=TEST_CONFIG)
     assert ids["g2"] not in {s.area_id for s in listed}
     # Görlitz (not the area's municipality any more) gets no access to any of it.
     goerlitz_user = make_principal(session, "goerlitz", Role.KOMMUNE, [g])
     with pytest.raises(AccessDeniedError):
-        areas.get_area_as_of(session, goerlitz_user, ids["g2"], goerlitz_era)
+        areas.get_area_as_of(session, goerlitz_user, ids["g2"], goerlitz_era, config=TEST_CONFIG)
 
 
 def test_lookup_by_id_authorizes_before_revealing_existence_or_deletion(world) -> None:
@@ -291,20 +344,22 @@ def test_lookup_by_id_authorizes_before_revealing_existence_or_deletion(world) -
     answers = []
     for area_id in (ids["g1"], ids["g2"], 999_999):
         with pytest.raises(AccessDeniedError) as caught:
-            areas.get_area(session, kommune, area_id)
+            areas.get_area(session, kommune, area_id, config=TEST_CONFIG)
         answers.append(caught.value.user_message)
         with pytest.raises(AccessDeniedError):
-            areas.get_area_as_of(session, kommune, area_id, dt.datetime.now(dt.UTC))
+            areas.get_area_as_of(
+                session, kommune, area_id, dt.datetime.now(dt.UTC), config=TEST_CONFIG
+            )
         with pytest.raises(AccessDeniedError):
-            areas.update_area(session, kommune, area_id, 1, {"name": "x"})
+            areas.update_area(session, kommune, area_id, 1, {"name": "x"}, config=TEST_CONFIG)
     assert len(set(answers)) == 1
     # Principals who could see the id learn that it does not exist / was deleted.
     with pytest.raises(NotFoundError):
-        areas.get_area_as_of(session, kreis, 999_999, dt.datetime.now(dt.UTC))
+        areas.get_area_as_of(session, kreis, 999_999, dt.datetime.now(dt.UTC), config=TEST_CONFIG)
     with pytest.raises(NotFoundError):
-        areas.update_area(session, kreis, 999_999, 1, {"name": "x"})
+        areas.update_area(session, kreis, 999_999, 1, {"name": "x"}, config=TEST_CONFIG)
     areas.delete_area(session, kreis, ids["z1"], 2, "entfällt")
     with pytest.raises(NotFoundError) as deleted:
-        areas.get_area(session, kommune, ids["z1"])
+        areas.get_area(session, kommune, ids["z1"], config=TEST_CONFIG)
     assert deleted.value.user_message == "Die Fläche wurde gelöscht."
-    assert areas.get_area(session, kreis, ids["z1"]).is_deleted
+    assert areas.get_area(session, kreis, ids["z1"], config=TEST_CONFIG).is_deleted

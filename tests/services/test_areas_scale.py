@@ -11,6 +11,7 @@ from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.roles import SYSTEM
 from cockpit.services import areas
 from cockpit.services.areas import MAP_BUDGET_BYTES, AreaFilter
+from tests.config_support import TEST_CONFIG
 
 
 @pytest.mark.slow
@@ -18,7 +19,7 @@ def test_map_payload_and_clusters_with_many_areas(goerlitz_url: str) -> None:
     engine = make_engine(goerlitz_url)
     with make_session_factory(engine)() as session:
         assert generate_areas(session, 4_000, seed=7) == 4_000
-        everything = areas.list_areas(session, SYSTEM, AreaFilter(), limit=100)
+        everything = areas.list_areas(session, SYSTEM, AreaFilter(), limit=100, config=TEST_CONFIG)
         assert everything.total == 4_000 and everything.clustered
         assert "Bitte Ausschnitt verkleinern" in everything.hint
         features = everything.geojson["features"]
@@ -28,15 +29,21 @@ def test_map_payload_and_clusters_with_many_areas(goerlitz_url: str) -> None:
         )
         assert len(everything.items) == 100
         assert [i.name for i in everything.items] == sorted(i.name for i in everything.items)
-        page2 = areas.list_areas(session, SYSTEM, AreaFilter(), offset=100, limit=100)
+        page2 = areas.list_areas(
+            session, SYSTEM, AreaFilter(), offset=100, limit=100, config=TEST_CONFIG
+        )
         assert page2.items[0].name >= everything.items[-1].name
 
         # zoomed in: real polygons, under the payload budget
         some = everything.items[0]
-        detail = areas.get_area(session, SYSTEM, some.id)
+        detail = areas.get_area(session, SYSTEM, some.id, config=TEST_CONFIG)
         w, s, e, n = detail.bounds
         view = areas.list_areas(
-            session, SYSTEM, AreaFilter(bbox=(w - 0.05, s - 0.03, e + 0.05, n + 0.03)), limit=100
+            session,
+            SYSTEM,
+            AreaFilter(bbox=(w - 0.05, s - 0.03, e + 0.05, n + 0.03)),
+            limit=100,
+            config=TEST_CONFIG,
         )
         assert not view.clustered and 0 < view.map_feature_count <= areas.MAX_MAP_FEATURES
         assert any(f["id"] == some.id for f in view.geojson["features"])
@@ -49,6 +56,7 @@ def test_map_payload_and_clusters_with_many_areas(goerlitz_url: str) -> None:
             SYSTEM,
             AreaFilter(bbox=(w - 0.05, s - 0.03, e + 0.05, n + 0.03)),
             max_map_features=5,
+            config=TEST_CONFIG,
         )
         assert tight.clustered and tight.total == 4_000
     engine.dispose()

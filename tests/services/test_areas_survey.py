@@ -24,6 +24,7 @@ from tests.areas_support import (
     make_principal,
     to_geojson,
 )
+from tests.config_support import TEST_CONFIG
 
 
 @pytest.fixture
@@ -35,10 +36,18 @@ def world(any_db_url: str):
     kommune = make_principal(session, "goerlitz", Role.KOMMUNE, [towns[GOERLITZ]])
     g = towns[GOERLITZ]
     ids = [
-        areas.create_area(session, kreis, area_attrs(g, name), inner_square(g, 150, dx=dx)).area_id
+        areas.create_area(
+            session, kreis, area_attrs(g, name), inner_square(g, 150, dx=dx), config=TEST_CONFIG
+        ).area_id
         for name, dx in (("C Brache", 0), ("A Gewerbe", 400), ("B Industrie", 800))
     ]
-    areas.create_area(session, kreis, area_attrs(towns[ZITTAU], "Z"), inner_square(towns[ZITTAU]))
+    areas.create_area(
+        session,
+        kreis,
+        area_attrs(towns[ZITTAU], "Z"),
+        inner_square(towns[ZITTAU]),
+        config=TEST_CONFIG,
+    )
     yield session, towns, kreis, kommune, ids
     session.close()
     engine.dispose()
@@ -63,11 +72,11 @@ def test_survey_flow_and_protocol(world) -> None:
     assert [r.name for r in view.rows] == ["A Gewerbe", "B Industrie", "C Brache"]
     assert view.counts["offen"] == 3
 
-    area_survey.record_outcome(session, kreis, view.id, a, "bestaetigt", 1)
+    area_survey.record_outcome(session, kreis, view.id, a, "bestaetigt", 1, config=TEST_CONFIG)
     with pytest.raises(ValidationError):  # twice in one survey
-        area_survey.record_outcome(session, kreis, view.id, a, "bestaetigt", 2)
+        area_survey.record_outcome(session, kreis, view.id, a, "bestaetigt", 2, config=TEST_CONFIG)
     with pytest.raises(ValidationError):  # geändert without changes
-        area_survey.record_outcome(session, kreis, view.id, b, "geaendert", 1)
+        area_survey.record_outcome(session, kreis, view.id, b, "geaendert", 1, config=TEST_CONFIG)
     area_survey.record_outcome(
         session,
         kreis,
@@ -77,6 +86,7 @@ def test_survey_flow_and_protocol(world) -> None:
         1,
         changes={"status": "vermarktet", "notes": "an Firma Y"},
         note="Kaufvertrag 2026",
+        config=TEST_CONFIG,
     )
     area_survey.record_new_area(
         session,
@@ -84,26 +94,33 @@ def test_survey_flow_and_protocol(world) -> None:
         view.id,
         {"name": "D Neu", "kind": "gewerbe", "status": "verfuegbar"},
         to_geojson(inner_square(g, 100, dx=-600)),
+        config=TEST_CONFIG,
     )
-    detail_a = areas.get_area(session, kreis, a)
+    detail_a = areas.get_area(session, kreis, a, config=TEST_CONFIG)
     assert detail_a.last_confirmed_at == held and detail_a.history[0].action == "confirm"
     assert detail_a.last_confirmed_method is ConfirmationMethod.GESPRAECH
-    detail_b = areas.get_area(session, kreis, b)
+    detail_b = areas.get_area(session, kreis, b, config=TEST_CONFIG)
     assert detail_b.status is AreaStatus.VERMARKTET and detail_b.last_confirmed_at == held
     assert detail_b.version == 2
 
     # due list before closing: C (never confirmed) is due, Z in Zittau too
-    per_town, due = area_survey.list_due(session, kreis, today=dt.date(2026, 11, 22))
+    per_town, due = area_survey.list_due(
+        session, kreis, today=dt.date(2026, 11, 22), config=TEST_CONFIG
+    )
     goerlitz = next(m for m in per_town if m.ags == GOERLITZ)
     assert (goerlitz.total, goerlitz.due, goerlitz.never_confirmed) == (4, 1, 1)
     assert {d.name for d in due} == {"C Brache", "Z"}
-    own_towns, own_due = area_survey.list_due(session, kommune, today=dt.date(2026, 11, 22))
+    own_towns, own_due = area_survey.list_due(
+        session, kommune, today=dt.date(2026, 11, 22), config=TEST_CONFIG
+    )
     assert [m.ags for m in own_towns] == [GOERLITZ] and [d.name for d in own_due] == ["C Brache"]
 
-    area_survey.record_outcome(session, kreis, view.id, c, "entfaellt", 1, note="bebaut")
+    area_survey.record_outcome(
+        session, kreis, view.id, c, "entfaellt", 1, note="bebaut", config=TEST_CONFIG
+    )
     protocol = area_survey.close_survey(session, kreis, view.id)
     with pytest.raises(ValidationError):
-        area_survey.record_outcome(session, kreis, view.id, a, "bestaetigt", 2)
+        area_survey.record_outcome(session, kreis, view.id, a, "bestaetigt", 2, config=TEST_CONFIG)
     assert [r.outcome_label for r in protocol.rows] == ["bestätigt", "geändert", "entfällt", "neu"]
     changed = protocol.rows[1]
     assert "Vermarktungsstand: verfügbar → vermarktet" in changed.changes

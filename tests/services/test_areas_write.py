@@ -26,6 +26,7 @@ from tests.areas_support import (
     make_principal,
     to_geojson,
 )
+from tests.config_support import TEST_CONFIG
 
 
 @pytest.fixture
@@ -48,24 +49,30 @@ def test_create_validates_geometry_with_german_messages(world) -> None:
     session, towns, kreis, _ = world
     g = towns[GOERLITZ]
     with pytest.raises(ValidationError) as bad:
-        areas.create_area(session, kreis, area_attrs(g), to_geojson(bowtie(g)))
+        areas.create_area(session, kreis, area_attrs(g), to_geojson(bowtie(g)), config=TEST_CONFIG)
     assert "überschneidet sich selbst bei" in bad.value.user_message
     assert "° O" in bad.value.user_message and bad.value.field == "geometry"
 
     centre = g.boundary.representative_point()
     line = LineString([(centre.x, centre.y), (centre.x + 100, centre.y)])
     with pytest.raises(ValidationError) as not_polygon:
-        areas.create_area(session, kreis, area_attrs(g), to_geojson(line))
+        areas.create_area(session, kreis, area_attrs(g), to_geojson(line), config=TEST_CONFIG)
     assert "keine Fläche" in not_polygon.value.user_message
 
     zittau_square = inner_square(towns[ZITTAU], 300)
     with pytest.raises(ValidationError) as outside:
-        areas.create_area(session, kreis, area_attrs(g), to_geojson(zittau_square))
+        areas.create_area(
+            session, kreis, area_attrs(g), to_geojson(zittau_square), config=TEST_CONFIG
+        )
     assert "außerhalb der Gemeinde Görlitz" in outside.value.user_message
 
     with pytest.raises(ValidationError) as bad_status:
         areas.create_area(
-            session, kreis, area_attrs(g, status="verkauft"), to_geojson(inner_square(g))
+            session,
+            kreis,
+            area_attrs(g, status="verkauft"),
+            to_geojson(inner_square(g)),
+            config=TEST_CONFIG,
         )
     assert "verkauft" in bad_status.value.user_message and bad_status.value.field == "status"
     with pytest.raises(ValidationError):
@@ -79,6 +86,7 @@ def test_create_validates_geometry_with_german_messages(world) -> None:
                     [[500000, 5600000], [500100, 5600000], [500100, 5600100], [500000, 5600000]]
                 ],
             },
+            config=TEST_CONFIG,
         )
     # nothing was written by the refused calls
     assert _count(session, AreaPotential) == 0 and _count(session, AreaVersion) == 0
@@ -94,11 +102,17 @@ def test_small_overhang_is_tolerated_and_overlaps_are_reported(world) -> None:
         g.boundary.buffer(5)
     )
     assert not straddle.within(g.boundary) and inside.is_valid
-    first = areas.create_area(session, kreis, area_attrs(g, "Rand"), to_geojson(straddle))
+    first = areas.create_area(
+        session, kreis, area_attrs(g, "Rand"), to_geojson(straddle), config=TEST_CONFIG
+    )
     assert first.version == 1 and first.warnings == ()
 
-    a = areas.create_area(session, kreis, area_attrs(g, "Alt"), inner_square(g, 200))
-    b = areas.create_area(session, kreis, area_attrs(g, "Neu"), inner_square(g, 200, dx=100))
+    a = areas.create_area(
+        session, kreis, area_attrs(g, "Alt"), inner_square(g, 200), config=TEST_CONFIG
+    )
+    b = areas.create_area(
+        session, kreis, area_attrs(g, "Neu"), inner_square(g, 200, dx=100), config=TEST_CONFIG
+    )
     assert len(b.warnings) == 1
     assert "„Alt“" in b.warnings[0] and "2,00 ha" in b.warnings[0]
     assert a.area_ha == pytest.approx(4.0, rel=1e-3)
@@ -107,50 +121,72 @@ def test_small_overhang_is_tolerated_and_overlaps_are_reported(world) -> None:
 def test_update_locking_history_delete_restore(world) -> None:
     session, towns, kreis, kommune = world
     g = towns[GOERLITZ]
-    created = areas.create_area(session, kreis, area_attrs(g, notes="alt"), inner_square(g, 200))
+    created = areas.create_area(
+        session, kreis, area_attrs(g, notes="alt"), inner_square(g, 200), config=TEST_CONFIG
+    )
     t_created = dt.datetime.now(dt.UTC)
     time.sleep(0.01)
     r2 = areas.update_area(
-        session, kreis, created.area_id, 1, {"status": "reserviert", "notes": "neu"}, reason="Anruf"
+        session,
+        kreis,
+        created.area_id,
+        1,
+        {"status": "reserviert", "notes": "neu"},
+        reason="Anruf",
+        config=TEST_CONFIG,
     )
     assert r2.version == 2
     # stale form: conflict, nothing overwritten
     with pytest.raises(ConflictError) as conflict:
-        areas.update_area(session, kreis, created.area_id, 1, {"notes": "überschrieben?"})
+        areas.update_area(
+            session, kreis, created.area_id, 1, {"notes": "überschrieben?"}, config=TEST_CONFIG
+        )
     assert "inzwischen" in conflict.value.user_message
-    assert areas.get_area(session, kreis, created.area_id).notes == "neu"
+    assert areas.get_area(session, kreis, created.area_id, config=TEST_CONFIG).notes == "neu"
     # geometry change updates size and bbox
     r3 = areas.update_area(
-        session, kreis, created.area_id, 2, geometry=to_geojson(inner_square(g, 400))
+        session,
+        kreis,
+        created.area_id,
+        2,
+        geometry=to_geojson(inner_square(g, 400)),
+        config=TEST_CONFIG,
     )
     assert r3.area_ha == pytest.approx(16.0, rel=1e-3)
     area = session.get(AreaPotential, created.area_id)
     assert area is not None and area.max_lon - area.min_lon > 0.004
     # Kommune may not edit directly
     with pytest.raises(AccessDeniedError):
-        areas.update_area(session, kommune, created.area_id, 3, {"notes": "x"})
+        areas.update_area(session, kommune, created.area_id, 3, {"notes": "x"}, config=TEST_CONFIG)
     with pytest.raises(ValidationError):
         areas.delete_area(session, kreis, created.area_id, 3, reason=" ")
     areas.delete_area(session, kreis, created.area_id, 3, reason="bebaut")
-    assert areas.list_areas(session, kreis, AreaFilter()).total == 0
-    assert areas.list_areas(session, kreis, AreaFilter(include_deleted=True)).total == 1
+    assert areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG).total == 0
+    assert (
+        areas.list_areas(session, kreis, AreaFilter(include_deleted=True), config=TEST_CONFIG).total
+        == 1
+    )
     areas.restore_area(session, kreis, created.area_id, 4)
-    detail = areas.get_area(session, kreis, created.area_id)
+    detail = areas.get_area(session, kreis, created.area_id, config=TEST_CONFIG)
     assert [h.action for h in detail.history] == ["restore", "delete", "update", "update", "create"]
     assert detail.history[3].reason == "Anruf" and detail.history[3].changed_by_name == "Redaktion"
     # as-of: the state right after creation
-    old = areas.get_area_as_of(session, kreis, created.area_id, t_created)
+    old = areas.get_area_as_of(session, kreis, created.area_id, t_created, config=TEST_CONFIG)
     assert old is not None and old.version == 1 and old.attributes["notes"] == "alt"
     assert (
-        areas.get_area_as_of(session, kreis, created.area_id, t_created - dt.timedelta(days=1))
+        areas.get_area_as_of(
+            session, kreis, created.area_id, t_created - dt.timedelta(days=1), config=TEST_CONFIG
+        )
         is None
     )
-    listed = areas.list_areas_as_of(session, kreis, g.id, t_created)
+    listed = areas.list_areas_as_of(session, kreis, g.id, t_created, config=TEST_CONFIG)
     assert [s.attributes["status"] for s in listed] == ["verfuegbar"]
     # back to version 1 as a new version 6
-    r6 = areas.restore_version(session, kreis, created.area_id, 1, expected_version=5)
+    r6 = areas.restore_version(
+        session, kreis, created.area_id, 1, expected_version=5, config=TEST_CONFIG
+    )
     assert r6.version == 6 and r6.area_ha == pytest.approx(4.0, rel=1e-3)
-    detail = areas.get_area(session, kreis, created.area_id)
+    detail = areas.get_area(session, kreis, created.area_id, config=TEST_CONFIG)
     assert detail.status is AreaStatus.VERFUEGBAR and detail.notes == "alt"
     assert detail.history[0].action == "revert"
     assert _count(session, AreaVersion) == 6

@@ -27,7 +27,7 @@ import inspect
 import json
 import pkgutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ from cockpit.services import (
 )
 from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from tests.areas_support import area_attrs, inner_square, to_geojson
+from tests.config_support import TEST_CONFIG
 
 OK, NO = "allowed", "refused"
 Expect = dict[Role, tuple[str, str]]
@@ -151,6 +152,7 @@ class Ctx:
             municipality_id,
             area_attrs(municipality, "Vorschlag Matrix"),
             to_geojson(inner_square(municipality, dx=37.0)),
+            config=TEST_CONFIG,
         )
         return info.id
 
@@ -273,7 +275,13 @@ MATRIX: dict[str, Row] = {
     # ---- area_exchange
     "area_exchange.export_areas": Row(
         lambda c, p, m: area_exchange.export_areas(
-            c.s, p, target="analysis", file_format="geojson", out_dir=c.tmp, municipality_id=m
+            c.s,
+            p,
+            target="analysis",
+            file_format="geojson",
+            out_dir=c.tmp,
+            municipality_id=m,
+            config=TEST_CONFIG,
         ),
         EXPORTERS,
     ),
@@ -284,7 +292,9 @@ MATRIX: dict[str, Row] = {
         lambda c, p, m: area_exchange.list_mapping_sources(c.s, p), EDITORS
     ),
     "area_exchange.read_import_layer": Row(
-        lambda c, p, m: area_exchange.read_import_layer(p, _upload(c, m), "geoportal.geojson"),
+        lambda c, p, m: area_exchange.read_import_layer(
+            p, _upload(c, m), "geoportal.geojson", config=TEST_CONFIG
+        ),
         EDITORS,
     ),
     "area_exchange.save_mapping": Row(
@@ -292,10 +302,11 @@ MATRIX: dict[str, Row] = {
     ),
     # ---- area_review
     "area_review.accept_proposal": Row(
-        lambda c, p, m: area_review.accept_proposal(c.s, p, c.proposal(m)), EDITORS
+        lambda c, p, m: area_review.accept_proposal(c.s, p, c.proposal(m), config=TEST_CONFIG),
+        EDITORS,
     ),
     "area_review.get_proposal_review": Row(
-        lambda c, p, m: area_review.get_proposal_review(c.s, p, c.proposal(m)),
+        lambda c, p, m: area_review.get_proposal_review(c.s, p, c.proposal(m), config=TEST_CONFIG),
         expect(OWN, BOTH, NONE, NONE),  # proposals: proposing Kommune and reviewers only
     ),
     "area_review.list_proposals": Row(
@@ -305,13 +316,18 @@ MATRIX: dict[str, Row] = {
     ),
     "area_review.propose_area": Row(
         lambda c, p, m: area_review.propose_area(
-            c.s, p, m, area_attrs(c.municipality(m), "Matrix-Fläche"), _area_geometry(c, m)
+            c.s,
+            p,
+            m,
+            area_attrs(c.municipality(m), "Matrix-Fläche"),
+            _area_geometry(c, m),
+            config=TEST_CONFIG,
         ),
         PROPOSERS,
     ),
     "area_review.propose_correction": Row(
         lambda c, p, m: area_review.propose_correction(
-            c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Korrigiert"}
+            c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Korrigiert"}, config=TEST_CONFIG
         ),
         PROPOSERS,
     ),
@@ -329,7 +345,9 @@ MATRIX: dict[str, Row] = {
     "area_survey.get_survey": Row(
         lambda c, p, m: area_survey.get_survey(c.s, p, c.survey(m)), CONFIDENTIAL
     ),
-    "area_survey.list_due": Row(lambda c, p, m: area_survey.list_due(c.s, p, m), CONFIDENTIAL),
+    "area_survey.list_due": Row(
+        lambda c, p, m: area_survey.list_due(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL
+    ),
     "area_survey.list_surveys": Row(
         lambda c, p, m: area_survey.list_surveys(c.s, p, m), CONFIDENTIAL
     ),
@@ -340,12 +358,13 @@ MATRIX: dict[str, Row] = {
             c.survey(m),
             area_attrs(c.municipality(m), "Neu im Gespräch"),
             _area_geometry(c, m, dx=-41.0),
+            config=TEST_CONFIG,
         ),
         EDITORS,
     ),
     "area_survey.record_outcome": Row(
         lambda c, p, m: area_survey.record_outcome(
-            c.s, p, c.survey(m), c.area(m)[0], "bestaetigt", c.area(m)[1]
+            c.s, p, c.survey(m), c.area(m)[0], "bestaetigt", c.area(m)[1], config=TEST_CONFIG
         ),
         EDITORS,
     ),
@@ -355,36 +374,52 @@ MATRIX: dict[str, Row] = {
     ),
     # ---- areas
     "areas.check_geometry": Row(
-        lambda c, p, m: areas.check_geometry(c.s, p, _area_geometry(c, m), m), CONFIDENTIAL
+        lambda c, p, m: areas.check_geometry(c.s, p, _area_geometry(c, m), m, config=TEST_CONFIG),
+        CONFIDENTIAL,
     ),
     "areas.confirm_area": Row(
         lambda c, p, m: areas.confirm_area(c.s, p, c.area(m)[0], c.area(m)[1]), EDITORS
     ),
     "areas.create_area": Row(
         lambda c, p, m: areas.create_area(
-            c.s, p, area_attrs(c.municipality(m), "Matrix-Neu"), _area_geometry(c, m, dx=53.0)
+            c.s,
+            p,
+            area_attrs(c.municipality(m), "Matrix-Neu"),
+            _area_geometry(c, m, dx=53.0),
+            config=TEST_CONFIG,
         ),
         EDITORS,
     ),
     "areas.delete_area": Row(
         lambda c, p, m: areas.delete_area(c.s, p, c.area(m)[0], c.area(m)[1], "Test"), EDITORS
     ),
-    "areas.get_area": Row(lambda c, p, m: areas.get_area(c.s, p, c.area(m)[0]), CONFIDENTIAL),
+    "areas.get_area": Row(
+        lambda c, p, m: areas.get_area(c.s, p, c.area(m)[0], config=TEST_CONFIG), CONFIDENTIAL
+    ),
     "areas.get_area_as_of": Row(
-        lambda c, p, m: areas.get_area_as_of(c.s, p, c.area(m)[0], dt.datetime.now(dt.UTC)),
+        lambda c, p, m: areas.get_area_as_of(
+            c.s, p, c.area(m)[0], dt.datetime.now(dt.UTC), config=TEST_CONFIG
+        ),
         CONFIDENTIAL,
     ),
     "areas.list_area_records": Row(
         lambda c, p, m: areas.list_area_records(
-            c.s, p, areas.AreaFilter(municipality_ids=(m,)), stale_after_days=365
+            c.s,
+            p,
+            areas.AreaFilter(municipality_ids=(m,)),
+            config=replace(TEST_CONFIG, stale_after_days=365),
         ),
         CONFIDENTIAL,
     ),
     "areas.list_areas": Row(
-        lambda c, p, m: areas.list_areas(c.s, p), CONFIDENTIAL_LISTS, _no_foreign_rows
+        lambda c, p, m: areas.list_areas(c.s, p, config=TEST_CONFIG),
+        CONFIDENTIAL_LISTS,
+        _no_foreign_rows,
     ),
     "areas.list_areas_as_of": Row(
-        lambda c, p, m: areas.list_areas_as_of(c.s, p, m, dt.datetime.now(dt.UTC)),
+        lambda c, p, m: areas.list_areas_as_of(
+            c.s, p, m, dt.datetime.now(dt.UTC), config=TEST_CONFIG
+        ),
         CONFIDENTIAL,
     ),
     "areas.load_in_scope": Row(
@@ -400,11 +435,14 @@ MATRIX: dict[str, Row] = {
         EDITORS,
     ),
     "areas.restore_version": Row(
-        lambda c, p, m: areas.restore_version(c.s, p, c.area(m)[0], 1, c.area(m)[1]), EDITORS
+        lambda c, p, m: areas.restore_version(
+            c.s, p, c.area(m)[0], 1, c.area(m)[1], config=TEST_CONFIG
+        ),
+        EDITORS,
     ),
     "areas.update_area": Row(
         lambda c, p, m: areas.update_area(
-            c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Matrix umbenannt"}
+            c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Matrix umbenannt"}, config=TEST_CONFIG
         ),
         EDITORS,
     ),
@@ -429,48 +467,60 @@ MATRIX: dict[str, Row] = {
     ),
     # ---- exports (cockpit/services/exports.py: data of snapshots, Steckbriefe, tables)
     "exports.get_area_table": Row(
-        lambda c, p, m: exports.get_area_table(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        lambda c, p, m: exports.get_area_table(
+            c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
+        ),
         CONFIDENTIAL,
     ),
     "exports.get_area_layer": Row(
-        lambda c, p, m: exports.get_area_layer(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        lambda c, p, m: exports.get_area_layer(
+            c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
+        ),
         CONFIDENTIAL,
     ),
     "exports.get_area_map_data": Row(
-        lambda c, p, m: exports.get_area_map_data(c.s, p, areas.AreaFilter(municipality_ids=(m,))),
+        lambda c, p, m: exports.get_area_map_data(
+            c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
+        ),
         CONFIDENTIAL,
     ),
     "exports.get_cluster_map_data": Row(
-        lambda c, p, m: exports.get_cluster_map_data(c.s, p, c.cluster()),
+        lambda c, p, m: exports.get_cluster_map_data(c.s, p, c.cluster(), config=TEST_CONFIG),
         CONFIDENTIAL_LISTS,
         lambda c, p, m, r: _cluster_entries_scoped(p, r.overview),
     ),
     "exports.get_cluster_tables": Row(
-        lambda c, p, m: exports.get_cluster_tables(c.s, p, c.cluster()),
+        lambda c, p, m: exports.get_cluster_tables(c.s, p, c.cluster(), config=TEST_CONFIG),
         CONFIDENTIAL_LISTS,
         lambda c, p, m, r: _cluster_table_scoped(c, p, r),
     ),
     "exports.get_kenndaten_tables": Row(
-        lambda c, p, m: exports.get_kenndaten_tables(c.s, p, m), CONFIDENTIAL
+        lambda c, p, m: exports.get_kenndaten_tables(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL
     ),
     "exports.get_kpi_table": Row(
-        lambda c, p, m: exports.get_kpi_table(c.s, p, m), CONFIDENTIAL_LISTS
+        lambda c, p, m: exports.get_kpi_table(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL_LISTS
     ),
     "exports.get_map_layer": Row(
-        lambda c, p, m: exports.get_map_layer(c.s, p, exports.SnapshotParams(*c.indicator())),
+        lambda c, p, m: exports.get_map_layer(
+            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
+        ),
         CONFIDENTIAL_LISTS,
     ),
     "exports.get_map_table": Row(
-        lambda c, p, m: exports.get_map_table(c.s, p, exports.SnapshotParams(*c.indicator())),
+        lambda c, p, m: exports.get_map_table(
+            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
+        ),
         CONFIDENTIAL_LISTS,
     ),
     "exports.get_report_data": Row(
-        lambda c, p, m: exports.get_report_data(c.s, p, m),
+        lambda c, p, m: exports.get_report_data(c.s, p, m, config=TEST_CONFIG),
         CONFIDENTIAL_LISTS,  # foreign municipality: public profile only (checked)
         lambda c, p, m, r: _export_report_scoped(p, m, r),
     ),
     "exports.get_snapshot_data": Row(
-        lambda c, p, m: exports.get_snapshot_data(c.s, p, exports.SnapshotParams(*c.indicator())),
+        lambda c, p, m: exports.get_snapshot_data(
+            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
+        ),
         CONFIDENTIAL_LISTS,
     ),
     "exports.list_report_targets": Row(
@@ -485,7 +535,9 @@ MATRIX: dict[str, Row] = {
     ),
     # ---- importing
     "importing.import_boundaries": Row(
-        lambda c, p, m: importing.import_boundaries(c.s, p, c.tmp / "fehlt.gpkg", "14626"),
+        lambda c, p, m: importing.import_boundaries(
+            c.s, p, c.tmp / "fehlt.gpkg", "14626", config=TEST_CONFIG
+        ),
         EDITORS,
     ),
     "importing.import_indicators": Row(
@@ -528,7 +580,9 @@ MATRIX: dict[str, Row] = {
     "maps.get_ranking": Row(lambda c, p, m: maps.get_ranking(c.s, p, *c.indicator()), EVERYONE),
     "maps.list_indicators": Row(lambda c, p, m: maps.list_indicators(c.s, p), EVERYONE),
     # ---- profile (public profile of any municipality)
-    "profile.get_profile": Row(lambda c, p, m: profile.get_profile(c.s, p, m), EVERYONE),
+    "profile.get_profile": Row(
+        lambda c, p, m: profile.get_profile(c.s, p, m, config=TEST_CONFIG), EVERYONE
+    ),
     "profile.municipality_id_for_ags": Row(
         lambda c, p, m: profile.municipality_id_for_ags(c.s, p, c.ags(m)), EVERYONE
     ),

@@ -25,6 +25,7 @@ from tests.areas_support import (
     make_principal,
     to_geojson,
 )
+from tests.config_support import TEST_CONFIG
 
 # 10:00 UTC is 12:00 in Berlin in summer (CEST) and 11:00 in winter (CET).
 MOMENTS = [
@@ -45,10 +46,19 @@ def test_same_moment_same_berlin_time_everywhere(
         kreis = make_principal(session, "redaktion", Role.KREIS_REDAKTION)
         kommune = make_principal(session, "goerlitz", Role.KOMMUNE, [town])
         created = areas.create_area(
-            session, kreis, area_attrs(town), to_geojson(inner_square(town, 150))
+            session,
+            kreis,
+            area_attrs(town),
+            to_geojson(inner_square(town, 150)),
+            config=TEST_CONFIG,
         )
         proposal = area_review.propose_area(
-            session, kommune, town.id, area_attrs(town, "GE Süd"), to_geojson(inner_square(town))
+            session,
+            kommune,
+            town.id,
+            area_attrs(town, "GE Süd"),
+            to_geojson(inner_square(town)),
+            config=TEST_CONFIG,
         )
         kenndaten.save_item(
             session, kreis, town.id, "staff", None, {"year": "2024", "headcount": "12"}, None
@@ -62,7 +72,7 @@ def test_same_moment_same_berlin_time_everywhere(
         session.commit()
         session.expire_all()
 
-        history = areas.get_area(session, kreis, created.area_id).history
+        history = areas.get_area(session, kreis, created.area_id, config=TEST_CONFIG).history
         proposals = area_review.list_proposals(session, kreis)
         entries = kenndaten.municipality_history(session, kreis, town.id)
         table = kommune_presenter.history_table(entries, "Änderungen")

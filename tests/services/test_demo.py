@@ -71,6 +71,7 @@ from cockpit.services.demo import (
 from cockpit.settings import Settings
 from layers.crs import area_ha, metric_to_web, to_metric
 from layers.geometry import to_multipolygon
+from tests.config_support import TEST_CONFIG, TEST_METRIC_CRS
 
 TODAY = dt.date(2026, 11, 22)
 GOERLITZ, ZITTAU = "14626110", "14626610"
@@ -87,7 +88,9 @@ KENNDATEN_MODELS = (
 
 def _seed_municipalities(session: Session, data_dir: Path) -> list[Municipality]:
     """The 53 real municipalities (VG250 2016, EPSG:25833) without the importers."""
-    frame = to_metric(gpd.read_file(data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg"))
+    frame = to_metric(
+        gpd.read_file(data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg"), TEST_METRIC_CRS
+    )
     district = District(ags="14626", name="Landkreis Görlitz")
     session.add(district)
     municipalities = [
@@ -114,7 +117,9 @@ def _generate(url: str, data_dir: Path, seed: int) -> float:
             municipalities = _seed_municipalities(session, data_dir)
             population = read_population(data_dir / INDICATOR_FILE)
             started = time.perf_counter()
-            generate_demo_content(session, municipalities, population, seed=seed, today=TODAY)
+            generate_demo_content(
+                session, municipalities, population, config=TEST_CONFIG, seed=seed, today=TODAY
+            )
             session.commit()
             return time.perf_counter() - started
     finally:
@@ -333,7 +338,7 @@ def test_areas_lie_inside_their_municipality_without_overlaps(gen: Session) -> N
         low, high = limits[area.kind]
         assert 0.3 * low <= area.area_ha <= high, (area.kind, area.area_ha)
         assert area.net_area_ha is not None and area.net_area_ha < area.area_ha
-        min_lon, min_lat, max_lon, max_lat = metric_to_web(area.geom).bounds
+        min_lon, min_lat, max_lon, max_lat = metric_to_web(area.geom, TEST_METRIC_CRS).bounds
         assert (area.min_lon, area.min_lat, area.max_lon, area.max_lat) == pytest.approx(
             (min_lon, min_lat, max_lon, max_lat), abs=1e-7
         )
@@ -456,7 +461,9 @@ def test_missing_population_is_refused_and_nothing_written(
     population = read_population(data_dir / INDICATOR_FILE)
     del population[GOERLITZ]
     with pytest.raises(ValidationError) as caught:
-        generate_demo_content(session, municipalities, population, seed=1, today=TODAY)
+        generate_demo_content(
+            session, municipalities, population, config=TEST_CONFIG, seed=1, today=TODAY
+        )
     assert "Görlitz (14626110)" in caught.value.user_message
     session.rollback()
     assert session.scalar(select(func.count()).select_from(User)) == 0
@@ -503,13 +510,13 @@ def test_load_demo_on_sqlite(sqlite_url: str, data_dir: Path) -> None:
     engine = make_engine(sqlite_url)
     try:
         with make_session_factory(engine)() as session:
-            report = load_demo(session, data_dir, seed=2026, today=TODAY)
+            report = load_demo(session, data_dir, config=TEST_CONFIG, seed=2026, today=TODAY)
             assert report.municipalities == 53
             assert report.counts["area_potential"] >= 150
             _check_loaded(session, report.seconds)
             before = session.scalar(select(func.count()).select_from(AreaPotential))
             with pytest.raises(DemoRefusedError) as caught:
-                load_demo(session, data_dir, seed=2026, today=TODAY)
+                load_demo(session, data_dir, config=TEST_CONFIG, seed=2026, today=TODAY)
             assert "bereits Demo-Daten" in caught.value.user_message
             assert session.scalar(select(func.count()).select_from(AreaPotential)) == before
     finally:
@@ -521,7 +528,7 @@ def test_load_demo_on_postgis(pg_url: str, data_dir: Path) -> None:
     engine = make_engine(pg_url)
     try:
         with make_session_factory(engine)() as session:
-            report = load_demo(session, data_dir, seed=2026, today=TODAY)
+            report = load_demo(session, data_dir, config=TEST_CONFIG, seed=2026, today=TODAY)
             _check_loaded(session, report.seconds)
             # PostGIS itself confirms: every area inside its municipality, no overlaps.
             outside = session.scalar(
@@ -552,7 +559,7 @@ def test_load_demo_on_postgis(pg_url: str, data_dir: Path) -> None:
 
 def test_load_demo_refuses_missing_data_dir(session: Session, tmp_path: Path) -> None:
     with pytest.raises(ImportRejectedError) as caught:
-        load_demo(session, tmp_path, seed=2026)
+        load_demo(session, tmp_path, config=TEST_CONFIG, seed=2026)
     assert "lk_goerlitz_gemeinden_vg250_2016.gpkg" in caught.value.user_message
     assert session.scalar(select(func.count()).select_from(Municipality)) == 0
 
@@ -600,9 +607,13 @@ def test_open_demo_proposals_can_be_reviewed_and_accepted(demo_url: str) -> None
             assert len(proposals) >= 4
             assert {p.kind for p in proposals} == {"new", "correction"}
             for proposal in proposals:
-                review = area_review.get_proposal_review(session, principal, proposal.id)
+                review = area_review.get_proposal_review(
+                    session, principal, proposal.id, config=TEST_CONFIG
+                )
                 assert not review.outdated
-                result = area_review.accept_proposal(session, principal, proposal.id)
+                result = area_review.accept_proposal(
+                    session, principal, proposal.id, config=TEST_CONFIG
+                )
                 assert result.area_ha > 0 and not result.warnings
             assert area_review.list_proposals(session, principal) == []
     finally:

@@ -38,6 +38,7 @@ from cockpit.services.importing import (
     normalize_ags,
     normalize_ars,
 )
+from tests.config_support import TEST_CONFIG
 
 GOERLITZ_GPKG = "lk_goerlitz_gemeinden_vg250_2016.gpkg"
 GERMANY_2022 = "de_gemeinden_vg250_2022_simplified.gpkg"
@@ -79,7 +80,12 @@ def _counts(session: Session) -> dict[str, int]:
 
 def _import_goerlitz(session: Session, data_dir: Path) -> None:
     import_boundaries(
-        session, SYSTEM, data_dir / GOERLITZ_GPKG, "14626", district_name="Landkreis Görlitz"
+        session,
+        SYSTEM,
+        data_dir / GOERLITZ_GPKG,
+        "14626",
+        district_name="Landkreis Görlitz",
+        config=TEST_CONFIG,
     )
 
 
@@ -99,6 +105,8 @@ def _mini_district(crs: str = "EPSG:25833") -> gpd.GeoDataFrame:
 def _rejected(session: Session, call, *args, **kwargs) -> str:
     """Run an import that must be rejected; return its German message; DB unchanged."""
     before = _counts(session)
+    if call is import_boundaries:
+        kwargs.setdefault("config", TEST_CONFIG)
     with pytest.raises(ImportRejectedError) as info:
         call(session, SYSTEM, *args, **kwargs)
     assert _counts(session) == before
@@ -142,6 +150,7 @@ def test_goerlitz_boundaries_import(db: Session, data_dir: Path) -> None:
         district_name="Landkreis Görlitz",
         source="VG250 2016",
         progress=lambda done, total: calls.append((done, total)),
+        config=TEST_CONFIG,
     )
     expected = set(pyogrio.read_dataframe(data_dir / GOERLITZ_GPKG, read_geometry=False)["AGS"])
     assert len(expected) == 53
@@ -224,7 +233,7 @@ def test_reimport_updates_in_place_and_reports_missing(
     frame[frame["AGS"] != "14626110"].to_file(subset)
 
     report = import_boundaries(
-        lite, SYSTEM, subset, "14626", territorial_status=dt.date(2016, 1, 1)
+        lite, SYSTEM, subset, "14626", territorial_status=dt.date(2016, 1, 1), config=TEST_CONFIG
     )
     assert report.created == []
     assert len(report.updated) == 52
@@ -250,7 +259,9 @@ def test_other_districts_from_25832_are_reprojected(
     db: Session, data_dir: Path, district_ags: str, count: int, town: str, town_area: float
 ) -> None:
     path = data_dir / GERMANY_2022
-    report = import_boundaries(db, SYSTEM, path, district_ags, where=f"AGS LIKE '{district_ags}%'")
+    report = import_boundaries(
+        db, SYSTEM, path, district_ags, where=f"AGS LIKE '{district_ags}%'", config=TEST_CONFIG
+    )
     assert report.source_crs == "EPSG:25832"
     assert report.metric_crs == "EPSG:25833"
     rows = db.scalars(select(Municipality)).all()
@@ -282,7 +293,7 @@ def test_zipped_shapefile_with_ars_only_and_numeric_keys(lite: Session, tmp_path
     with zipfile.ZipFile(archive, "w") as zf:
         for part in folder.iterdir():
             zf.write(part, f"daten/{part.name}")
-    report = import_boundaries(lite, SYSTEM, archive, "14626")
+    report = import_boundaries(lite, SYSTEM, archive, "14626", config=TEST_CONFIG)
     assert sorted(report.created) == ["14626010", "14626020", "14626030"]
     rows = {m.ags: m for m in lite.scalars(select(Municipality))}
     assert rows["14626030"].kind is MunicipalityKind.STADT  # Große Kreisstadt
@@ -298,7 +309,7 @@ def test_numeric_ags_without_leading_zero_is_padded(lite: Session, tmp_path: Pat
     )
     path = tmp_path / "sh.gpkg"
     frame.to_file(path)
-    report = import_boundaries(lite, SYSTEM, path, "01001")
+    report = import_boundaries(lite, SYSTEM, path, "01001", config=TEST_CONFIG)
     assert report.created == ["01001000"]
     assert report.skipped_other_districts == 1
 
@@ -311,7 +322,7 @@ def test_invalid_geometry_is_repaired_and_reported(lite: Session, tmp_path: Path
     )
     path = tmp_path / "bowtie.gpkg"
     frame.to_file(path)
-    report = import_boundaries(lite, SYSTEM, path, "14626")
+    report = import_boundaries(lite, SYSTEM, path, "14626", config=TEST_CONFIG)
     assert report.repaired == ["14626010"]
     assert any("repariert" in line and "14626010" in line for line in report.summary_lines())
     repaired = lite.scalars(select(Municipality).where(Municipality.ags == "14626010")).one()
@@ -328,7 +339,7 @@ def test_water_parts_of_the_same_ags_are_dropped(lite: Session, tmp_path: Path) 
     water["geometry"] = [box(480_000, 5_599_000, 481_000, 5_600_000)]
     path = tmp_path / "mit_wasser.gpkg"
     gpd.GeoDataFrame(gpd.pd.concat([frame, water], ignore_index=True), crs=frame.crs).to_file(path)
-    report = import_boundaries(lite, SYSTEM, path, "14626")
+    report = import_boundaries(lite, SYSTEM, path, "14626", config=TEST_CONFIG)
     assert report.dropped_water_parts == ["14626010"]
     first = lite.scalars(select(Municipality).where(Municipality.ags == "14626010")).one()
     assert first.area_km2 == pytest.approx(1.0, rel=1e-3)  # UTM square, equal-area km²
@@ -339,7 +350,7 @@ def test_unincorporated_areas_are_skipped(lite: Session, tmp_path: Path) -> None
     frame["gemeindefrei"] = [False, False, True]
     path = tmp_path / "frei.gpkg"
     frame.to_file(path)
-    report = import_boundaries(lite, SYSTEM, path, "14626")
+    report = import_boundaries(lite, SYSTEM, path, "14626", config=TEST_CONFIG)
     assert report.municipalities == 2
     assert report.skipped_unincorporated == ["14626030 Drei"]
 
@@ -351,7 +362,7 @@ def test_boundaries_need_the_import_permission(lite: Session, data_dir: Path) ->
     analyst = Principal(user_id=7, username="ana", role=Role.ANALYSE)
     before = _counts(lite)
     with pytest.raises(AccessDeniedError):
-        import_boundaries(lite, analyst, data_dir / GOERLITZ_GPKG, "14626")
+        import_boundaries(lite, analyst, data_dir / GOERLITZ_GPKG, "14626", config=TEST_CONFIG)
     with pytest.raises(AccessDeniedError):
         import_indicators(lite, analyst, data_dir / KENNZAHLEN)
     assert _counts(lite) == before
@@ -511,7 +522,7 @@ def test_goerlitz_indicator_import(db: Session, data_dir: Path) -> None:
 def test_german_number_format_semicolons_bom_and_year_argument(
     lite: Session, tmp_path: Path
 ) -> None:
-    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626")
+    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626", config=TEST_CONFIG)
     path = _csv(
         tmp_path / "kennzahlen_de.csv",
         "\ufeffGemeindeschluessel;Name;kaufkraft_eur_je_ew;arbeitslose_anzahl\n"
@@ -532,7 +543,7 @@ def test_german_number_format_semicolons_bom_and_year_argument(
 
 
 def test_english_numbers_latin1_uncatalogued_and_unmatched(lite: Session, tmp_path: Path) -> None:
-    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626")
+    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626", config=TEST_CONFIG)
     path = _csv(
         tmp_path / "extra.csv",
         "ags,GEN,Bemerkung,radwege_km_2021,kaufkraft_eur_je_ew_2015\n"
@@ -558,7 +569,7 @@ def test_english_numbers_latin1_uncatalogued_and_unmatched(lite: Session, tmp_pa
 
 
 def test_empty_cell_keeps_the_existing_value(lite: Session, tmp_path: Path) -> None:
-    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626")
+    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626", config=TEST_CONFIG)
     first = _csv(tmp_path / "a.csv", "AGS,arbeitslose_anzahl_2015\n14626010,10\n14626020,20\n")
     import_indicators(lite, SYSTEM, first)
     second = _csv(tmp_path / "b.csv", "AGS,arbeitslose_anzahl_2015\n14626010,\n14626020,25\n")
@@ -571,7 +582,7 @@ def test_empty_cell_keeps_the_existing_value(lite: Session, tmp_path: Path) -> N
 
 
 def test_columns_without_year_are_reported_not_imported(lite: Session, tmp_path: Path) -> None:
-    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626")
+    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626", config=TEST_CONFIG)
     path = _csv(
         tmp_path / "c.csv", "AGS,kaufkraft_eur_je_ew,arbeitslose_anzahl_2015\n14626010,1,2\n"
     )
@@ -604,7 +615,7 @@ def test_csv_without_ags_column(lite: Session, tmp_path: Path) -> None:
 
 
 def test_empty_csv_invalid_and_duplicate_ags(lite: Session, tmp_path: Path) -> None:
-    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626")
+    import_boundaries(lite, SYSTEM, _gpkg(tmp_path), "14626", config=TEST_CONFIG)
     empty = _csv(tmp_path / "leer.csv", "")
     assert "ist leer" in _rejected(lite, import_indicators, empty)
     header_only = _csv(tmp_path / "kopf.csv", "AGS,EWZ_2022\n")

@@ -11,6 +11,7 @@ from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationEr
 from cockpit.domain.roles import Principal, Role
 from cockpit.domain.vocab import Visibility
 from cockpit.services import profile
+from tests.config_support import TEST_CONFIG
 from tests.services.kenndaten_world import World, build_world
 
 
@@ -30,7 +31,7 @@ def test_ags_from_url_is_validated(session: Session, world: World) -> None:
 
 
 def test_district_editor_sees_everything(session: Session, world: World) -> None:
-    result = profile.get_profile(session, world.kreis, world.goerlitz)
+    result = profile.get_profile(session, world.kreis, world.goerlitz, config=TEST_CONFIG)
     assert (result.name, result.kind, result.district_name) == (
         "Görlitz",
         "Stadt",
@@ -55,7 +56,7 @@ def test_district_editor_sees_everything(session: Session, world: World) -> None
 
 
 def test_foreign_kommune_gets_public_profile_only(session: Session, world: World) -> None:
-    result = profile.get_profile(session, world.zittau_user, world.goerlitz)
+    result = profile.get_profile(session, world.zittau_user, world.goerlitz, config=TEST_CONFIG)
     assert not result.full_access and not result.can_edit
     assert result.areas == ()
     assert [k.key for k in result.kpis] == ["population"]
@@ -66,7 +67,7 @@ def test_foreign_kommune_gets_public_profile_only(session: Session, world: World
 def test_own_kommune_sees_confidential_indicator_with_aggregated_band(
     session: Session, world: World
 ) -> None:
-    result = profile.get_profile(session, world.goerlitz_user, world.goerlitz)
+    result = profile.get_profile(session, world.goerlitz_user, world.goerlitz, config=TEST_CONFIG)
     keys = {k.key for k in result.kpis}
     assert keys == {"population", "kita_plaetze"}  # not the district-internal one
     own = next(k for k in result.kpis if k.key == "kita_plaetze")
@@ -94,14 +95,14 @@ def test_small_groups_give_no_aggregated_band() -> None:
 
 def test_unknown_municipality_is_not_found(session: Session, world: World) -> None:
     with pytest.raises(NotFoundError):
-        profile.get_profile(session, world.kreis, 9999)
+        profile.get_profile(session, world.kreis, 9999, config=TEST_CONFIG)
 
 
 def test_principal_without_any_permission_is_refused(session: Session, world: World) -> None:
     nobody = Principal(user_id=999, username="x", role=Role.KOMMUNE)
     # Every role may see the public profile; an unknown id still gives "not found".
     with pytest.raises(NotFoundError):
-        profile.get_profile(session, nobody, 9999)
+        profile.get_profile(session, nobody, 9999, config=TEST_CONFIG)
     with pytest.raises(AccessDeniedError):
         from cockpit.services import kenndaten
 

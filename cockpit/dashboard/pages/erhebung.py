@@ -27,7 +27,7 @@ from cockpit.exports.area_protocol import protocol_csv, protocol_filename, proto
 from cockpit.services import area_survey, areas, authz
 from cockpit.services.maps import get_display_geometry
 from cockpit.services.profile import municipality_id_for_ags
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -336,12 +336,7 @@ def register_callbacks(app: Dash) -> None:
             view = area_survey.get_survey(session, principal, survey_id)
             row = present.current_row(view, index)
             detail = (
-                areas.get_area(
-                    session,
-                    principal,
-                    row.area_id,
-                    stale_after_days=get_settings().stale_after_days,
-                )
+                areas.get_area(session, principal, row.area_id, config=get_config())
                 if row is not None
                 else None
             )
@@ -445,6 +440,7 @@ def register_callbacks(app: Dash) -> None:
                 row.version,
                 changes=changes,
                 note=note or "",
+                config=get_config(),
             )
             view = area_survey.get_survey(session, principal, survey_id)
         except CockpitError as error:
@@ -495,6 +491,7 @@ def register_callbacks(app: Dash) -> None:
                 {"name": name or "", "kind": kind, "status": status},
                 geometry,
                 note=note or "",
+                config=get_config(),
             )
         except CockpitError as error:
             return present.alert(error.user_message, "error"), no_update, no_update

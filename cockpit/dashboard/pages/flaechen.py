@@ -34,7 +34,7 @@ from cockpit.domain.roles import Permission, Principal
 from cockpit.services import area_exchange, area_review, area_survey, areas, authz
 from cockpit.services.maps import get_display_geometry
 from cockpit.services.profile import municipality_id_for_ags
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -675,7 +675,9 @@ def _submit_form(
                 "Bitte zeichnen Sie die Fläche in der Karte oder laden Sie eine Geometrie hoch.",
                 "geometry",
             )
-        result = areas.create_area(session, principal, attributes, geometry, reason=reason)
+        result = areas.create_area(
+            session, principal, attributes, geometry, reason=reason, config=get_config()
+        )
         return FormOutcome(result.area_id, present.write_message(result, "Angelegt:"))
     if mode == "edit":
         result = areas.update_area(
@@ -686,6 +688,7 @@ def _submit_form(
             present.changed_attributes(values, form_mode.get("original")),
             geometry,
             reason=reason,
+            config=get_config(),
         )
         return FormOutcome(result.area_id, present.write_message(result, "Gespeichert:"))
     if mode == "propose_new":
@@ -701,7 +704,13 @@ def _submit_form(
                 "proposal without municipality", "Bitte wählen Sie die Gemeinde.", "municipality_id"
             )
         info = area_review.propose_area(
-            session, principal, int(municipality), attributes, geometry, comment=reason
+            session,
+            principal,
+            int(municipality),
+            attributes,
+            geometry,
+            comment=reason,
+            config=get_config(),
         )
         return FormOutcome(
             None,
@@ -722,6 +731,7 @@ def _submit_form(
             changes,
             geometry,
             comment=reason,
+            config=get_config(),
         )
         return FormOutcome(
             None,
@@ -797,12 +807,7 @@ def register_callbacks(app: Dash) -> None:
             include_deleted=bool(deleted) and authz.may(principal, Permission.EDIT_AREAS),
         )
         try:
-            result = areas.list_areas(
-                get_db(),
-                principal,
-                filters,
-                stale_after_days=get_settings().stale_after_days,
-            )
+            result = areas.list_areas(get_db(), principal, filters, config=get_config())
         except CockpitError as error:
             log.warning("area list refused for %s: %s", principal.log_ref, error)
             empty = present.EMPTY_FC
@@ -961,7 +966,9 @@ def register_callbacks(app: Dash) -> None:
                         hideout,
                         *hidden4,
                     )
-                snapshots = areas.list_areas_as_of(session, principal, chosen[0], when)
+                snapshots = areas.list_areas_as_of(
+                    session, principal, chosen[0], when, config=get_config()
+                )
                 name = next(
                     (
                         o["label"]
@@ -985,9 +992,7 @@ def register_callbacks(app: Dash) -> None:
                     hideout,
                     *hidden4,
                 )
-            detail = areas.get_area(
-                session, principal, selected, stale_after_days=get_settings().stale_after_days
-            )
+            detail = areas.get_area(session, principal, selected, config=get_config())
         except CockpitError as error:
             log.info("area detail %s refused for %s: %s", selected, principal.log_ref, error)
             return (
@@ -1004,7 +1009,7 @@ def register_callbacks(app: Dash) -> None:
         can_edit = bool(context.get("can_edit")) and detail.may_edit
         panel_children: list[Component] = []
         if when is not None:
-            snapshot = areas.get_area_as_of(session, principal, selected, when)
+            snapshot = areas.get_area_as_of(session, principal, selected, when, config=get_config())
             panel_children.append(
                 present.snapshot_panel(snapshot, when.date() - dt.timedelta(days=1))
             )
@@ -1147,7 +1152,7 @@ def register_callbacks(app: Dash) -> None:
         if ctx.triggered_id == ids.AREAS_FORM_UPLOAD:
             try:
                 payload, name = present.decode_upload(contents, filename)
-                geometry = present.upload_to_geojson(payload, name, get_settings().metric_crs)
+                geometry = present.upload_to_geojson(payload, name, get_config().metric_crs)
             except present.UploadProblem as error:
                 log.info("geometry upload refused: %s", error)
                 return no_update, "", error.message
@@ -1186,6 +1191,7 @@ def register_callbacks(app: Dash) -> None:
                 geometry,
                 int(municipality_id),
                 exclude_area_id=(form_mode or {}).get("area_id"),
+                config=get_config(),
             )
         except CockpitError as error:
             return present.alert(error.user_message, "error")
@@ -1318,7 +1324,9 @@ def register_callbacks(app: Dash) -> None:
                 text = "Die Fläche wurde wiederhergestellt."
             else:
                 old = int(trigger["version"])
-                areas.restore_version(session, principal, area_id, old, version)
+                areas.restore_version(
+                    session, principal, area_id, old, version, config=get_config()
+                )
                 text = f"Der Stand von Version {old} ist wieder aktuell (als neue Version)."
         except ConflictError as error:
             return present.alert(error.user_message, "error"), no_update, SHOWN, no_update
@@ -1340,7 +1348,7 @@ def register_callbacks(app: Dash) -> None:
             return no_update
         try:
             per_municipality, due = area_survey.list_due(
-                get_db(), current_principal(), stale_after_days=get_settings().stale_after_days
+                get_db(), current_principal(), config=get_config()
             )
         except CockpitError as error:
             return present.alert(error.user_message, "error")
@@ -1374,7 +1382,7 @@ def register_callbacks(app: Dash) -> None:
                     file_format=str(file_format or "gpkg"),
                     out_dir=Path(tmp),
                     changes_only=bool(changes),
-                    metric_crs=get_settings().metric_crs,
+                    config=get_config(),
                 )
             except CockpitError as error:
                 log.info("export refused for %s: %s", principal.log_ref, error)
@@ -1403,9 +1411,7 @@ def _register_import(app: Dash) -> None:
         principal = current_principal()
         try:
             payload, name = present.decode_upload(contents, filename)
-            layer = area_exchange.read_import_layer(
-                principal, payload, name, metric_crs=get_settings().metric_crs
-            )
+            layer = area_exchange.read_import_layer(principal, payload, name, config=get_config())
             saved = area_exchange.get_mapping(get_db(), principal, source or "Geoportal")
         except present.UploadProblem as error:
             return "", present.alert(error.message, "error")
@@ -1444,11 +1450,9 @@ def _register_import(app: Dash) -> None:
         principal = current_principal()
         try:
             payload, name = present.decode_upload(contents, filename)
-            layer = area_exchange.read_import_layer(
-                principal, payload, name, metric_crs=get_settings().metric_crs
-            )
+            layer = area_exchange.read_import_layer(principal, payload, name, config=get_config())
             preview = area_exchange.preview_import(
-                get_db(), principal, layer, source or "Geoportal", mapping
+                get_db(), principal, layer, source or "Geoportal", mapping, config=get_config()
             )
         except present.UploadProblem as error:
             return "", None, present.alert(error.message, "error")
@@ -1492,9 +1496,7 @@ def _register_import(app: Dash) -> None:
         principal = current_principal()
         try:
             payload, name = present.decode_upload(contents, filename)
-            layer = area_exchange.read_import_layer(
-                principal, payload, name, metric_crs=get_settings().metric_crs
-            )
+            layer = area_exchange.read_import_layer(principal, payload, name, config=get_config())
             result = area_exchange.apply_import(
                 get_db(),
                 principal,
@@ -1503,6 +1505,7 @@ def _register_import(app: Dash) -> None:
                 mapping,
                 expected_token=token,
                 delete_missing=bool(delete_missing),
+                config=get_config(),
             )
         except present.UploadProblem as error:
             return present.alert(error.message, "error"), no_update, no_update

@@ -21,7 +21,7 @@ from cockpit.dashboard.presenters import kommune as present
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Permission, Principal
 from cockpit.services import authz, kenndaten, profile
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,7 @@ def layout(principal: Principal, **params: str) -> Component:
     """The cockpit page of the municipality with AGS ``params["ags"]`` (untrusted)."""
     session = get_db()
     municipality_id = profile.municipality_id_for_ags(session, principal, params.get("ags", ""))
-    prof = profile.get_profile(
-        session, principal, municipality_id, metric_crs=get_settings().metric_crs
-    )
+    prof = profile.get_profile(session, principal, municipality_id, config=get_config())
     children: list[Any] = [
         present.header_block(prof),
         export_links.kommune_downloads(prof.ags, prof.full_access),

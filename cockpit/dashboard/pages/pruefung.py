@@ -21,7 +21,7 @@ from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import ReviewState
 from cockpit.services import area_review, authz
 from cockpit.services.maps import get_display_geometry
-from cockpit.web import get_db
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,9 @@ def register_callbacks(app: Dash) -> None:
         if not isinstance(selected, int):
             return no_update, empty, empty, no_update, no_update, HIDDEN, state
         try:
-            review = area_review.get_proposal_review(get_db(), current_principal(), selected)
+            review = area_review.get_proposal_review(
+                get_db(), current_principal(), selected, config=get_config()
+            )
         except CockpitError as error:
             return (
                 present.alert(error.user_message, "error"),
@@ -265,6 +267,7 @@ def register_callbacks(app: Dash) -> None:
                     proposal_id,
                     expected_version=version if isinstance(version, int) else None,
                     reason=reason or "",
+                    config=get_config(),
                 )
                 message = present.write_message(result, f"Vorschlag Nr. {proposal_id} angenommen:")
             else:
