@@ -19,11 +19,13 @@ from cockpit.dashboard.presenters.choropleth import MapOptions, build_view, pale
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
 from cockpit.domain.formatting import format_number
+from cockpit.domain.roles import SYSTEM, Principal, Role
 from cockpit.exports import snapshot
 from cockpit.exports.metadata import build_record, read_record
 from cockpit.models import AreaPotential
 from cockpit.services import areas, maps
 from cockpit.services import exports as export_service
+from cockpit.services.importing import import_boundaries, import_indicators
 from layers.cartography import format_distance, nice_length
 from layers.palettes import NO_DATA_COLOUR
 from tests.config_support import TEST_CONFIG
@@ -389,29 +391,40 @@ def test_scale_bar_helpers() -> None:
         nice_length(0)
 
 
+@pytest.fixture
+def goerlitz_db(any_db_url: str, data_dir: Path) -> Iterator[Session]:
+    """Görlitz boundaries and indicators on a fresh SQLite or PostGIS database."""
+    engine = make_engine(any_db_url)
+    with make_session_factory(engine)() as session:
+        import_boundaries(
+            session,
+            SYSTEM,
+            data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
+            "14626",
+            district_name="Landkreis Görlitz",
+            config=TEST_CONFIG,
+        )
+        import_indicators(session, SYSTEM, data_dir / "lk_goerlitz_kennzahlen.csv")
+        yield session
+    engine.dispose()
+
+
 @pytest.mark.slow
-def test_snapshot_area_layer_holds_every_stored_geometry(demo_session: Session) -> None:
-    """3,000 more areas push the browser's map into grid clusters; the printed layer must
-    still hold every area with its stored, unsimplified geometry (bug: it printed none)."""
-    assert generate_areas(demo_session, 3_000, seed=11) == 3_000
-    stored = dict(
-        demo_session.execute(
-            select(AreaPotential.public_id, AreaPotential.geom).where(
-                AreaPotential.is_deleted.is_(False)
-            )
-        ).all()
+def test_snapshot_area_layer_holds_every_stored_geometry(goerlitz_db: Session) -> None:
+    """3,000 areas push the browser's map into grid clusters; the printed layer must still
+    hold every area with its stored, unsimplified geometry (bug: it printed none)."""
+    assert generate_areas(goerlitz_db, 3_000, seed=11) == 3_000
+    stored = dict(goerlitz_db.execute(select(AreaPotential.public_id, AreaPotential.geom)).all())
+    assert len(stored) == 3_000
+    who = Principal(user_id=1, username="analyse", role=Role.ANALYSE)
+    browser_view = areas.list_areas(
+        goerlitz_db, who, areas.AreaFilter(), limit=1, config=TEST_CONFIG
     )
-    assert len(stored) >= 3_000
-    who = principal(demo_session, "analyse")
-    assert areas.list_areas(
-        demo_session, who, areas.AreaFilter(), limit=1, config=TEST_CONFIG
-    ).clustered
+    assert browser_view.clustered  # the screen payload has no single area any more
     params = export_service.SnapshotParams.from_mapping(
         {"indicator": "bevoelkerung", "year": 2022, "layers": "gemeinden,flaechen"}
     )
-    data = export_service.get_snapshot_data(
-        demo_session, who, params, config=replace(TEST_CONFIG, district_ags="14626")
-    )
-    assert data.areas is not None and len(data.areas) == len(stored)
+    data = export_service.get_snapshot_data(goerlitz_db, who, params, config=TEST_CONFIG)
+    assert data.areas is not None and len(data.areas) == 3_000
     for public_id, geometry in zip(data.areas["public_id"], data.areas.geometry, strict=True):
         assert geometry.equals_exact(stored[public_id], tolerance=0)
