@@ -96,24 +96,24 @@ _FIELDS_BOOL = {"secure_cookies", "log_json"}
 _FIELDS_PATH = {"data_dir", "instance_dir"}
 
 
+def _convert(name: str, raw: str) -> object:
+    if name in _FIELDS_INT:
+        return int(raw)
+    if name in _FIELDS_BOOL:
+        return _bool(raw)
+    if name in _FIELDS_PATH:
+        return Path(raw).expanduser().resolve()
+    return raw
+
+
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build settings from ``COCKPIT_*`` variables (``environ`` defaults to ``os.environ``)."""
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
     for name in Settings.__dataclass_fields__:
-        if name == "extra":
-            continue
         raw = env.get(f"COCKPIT_{name.upper()}")
-        if raw is None or raw == "":
-            continue
-        if name in _FIELDS_INT:
-            values[name] = int(raw)
-        elif name in _FIELDS_BOOL:
-            values[name] = _bool(raw)
-        elif name in _FIELDS_PATH:
-            values[name] = Path(raw).expanduser().resolve()
-        else:
-            values[name] = raw
+        if name != "extra" and raw:
+            values[name] = _convert(name, raw)
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
     instance_dir = settings.instance_dir

@@ -136,6 +136,9 @@ _GEOM_LABELS = {
 }
 
 
+_NOT_GEOJSON = "Die Geometrie ist kein gültiges GeoJSON."
+
+
 def geojson_to_geometry(obj: Mapping[str, Any] | str) -> BaseGeometry:
     """Shapely geometry from GeoJSON (geometry, Feature or FeatureCollection; EPSG:4326).
 
@@ -145,32 +148,30 @@ def geojson_to_geometry(obj: Mapping[str, Any] | str) -> BaseGeometry:
         try:
             obj = json.loads(obj)
         except json.JSONDecodeError as exc:
-            raise GeometryError(
-                f"bad GeoJSON: {exc}", "Die Geometrie ist kein gültiges GeoJSON."
-            ) from exc
+            raise GeometryError(f"bad GeoJSON: {exc}", _NOT_GEOJSON) from exc
     if not isinstance(obj, Mapping):
-        raise GeometryError("GeoJSON is not an object", "Die Geometrie ist kein gültiges GeoJSON.")
-    kind = obj.get("type")
+        raise GeometryError("GeoJSON is not an object", _NOT_GEOJSON)
     try:
-        if kind == "FeatureCollection":
-            geoms = [geojson_to_geometry(f) for f in obj.get("features") or []]
-            if not geoms:
-                raise GeometryError("empty FeatureCollection", "Es wurde keine Fläche gezeichnet.")
-            if len(geoms) == 1:
-                return geoms[0]
-            return shapely.GeometryCollection(geoms)
-        if kind == "Feature":
-            geometry = obj.get("geometry")
-            if not geometry:
-                raise GeometryError("feature without geometry", "Die Fläche hat keine Geometrie.")
-            return shape(geometry)
-        return shape(obj)
+        return _geojson_shape(obj)
     except GeometryError:
         raise
     except Exception as exc:  # shapely raises several types for malformed input
-        raise GeometryError(
-            f"bad GeoJSON geometry: {exc}", "Die Geometrie ist kein gültiges GeoJSON."
-        ) from exc
+        raise GeometryError(f"bad GeoJSON geometry: {exc}", _NOT_GEOJSON) from exc
+
+
+def _geojson_shape(obj: Mapping[str, Any]) -> BaseGeometry:
+    kind = obj.get("type")
+    if kind == "FeatureCollection":
+        geoms = [geojson_to_geometry(f) for f in obj.get("features") or []]
+        if not geoms:
+            raise GeometryError("empty FeatureCollection", "Es wurde keine Fläche gezeichnet.")
+        return geoms[0] if len(geoms) == 1 else shapely.GeometryCollection(geoms)
+    if kind == "Feature":
+        geometry = obj.get("geometry")
+        if not geometry:
+            raise GeometryError("feature without geometry", "Die Fläche hat keine Geometrie.")
+        return shape(geometry)
+    return shape(obj)
 
 
 def check_lonlat_range(geometry: BaseGeometry) -> None:

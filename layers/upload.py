@@ -242,6 +242,43 @@ def _read_zip(
         raise UploadError(
             f"{name}: bad zip: {exc}", f"Das ZIP-Archiv „{name}“ ist beschädigt."
         ) from exc
+    targets = _zip_targets(infos, name, limits)
+    _extract(archive, targets, workdir, name, limits)
+    shapefiles = sorted(p for p in targets if p.endswith(".shp"))
+    if layer and len(shapefiles) > 1:
+        shapefiles = [p for p in shapefiles if Path(p).stem == layer.lower()]
+    if shapefiles:
+        shp = _single_shapefile(shapefiles, targets, workdir, name)
+        return _read_vector(
+            shp, name, "Shapefile", None, limits, metric_crs, label=f"{shp.stem}.shp"
+        )
+    others = sorted(p for p in targets if p.endswith((".gpkg", ".geojson", ".json")))
+    if len(others) != 1:
+        raise UploadError(
+            f"{name}: no vector data in zip",
+            f"Das ZIP-Archiv „{name}“ enthält kein Shapefile, GeoPackage oder GeoJSON.",
+        )
+    inner = workdir / others[0]
+    kind = sniff_format(inner.read_bytes()[:100])
+    if kind == "gpkg":
+        return _read_vector(inner, name, "GeoPackage", layer, limits, metric_crs)
+    if kind == "geojson":
+        _require_geojson(inner.read_bytes(), others[0])
+        return _read_vector(inner, name, "GeoJSON", layer, limits, metric_crs)
+    raise _unknown_type(others[0], kind)
+
+
+def _bomb_message(name: str) -> str:
+    return (
+        f"Das ZIP-Archiv „{name}“ entpackt sich auf eine unzulässige Größe (Verdacht auf "
+        "ZIP-Bombe); es wurde nicht verarbeitet."
+    )
+
+
+def _zip_targets(
+    infos: list[zipfile.ZipInfo], name: str, limits: UploadLimits
+) -> dict[str, zipfile.ZipInfo]:
+    """The members to extract, by lower-cased file name; refuses bombs and odd archives."""
     files = [i for i in infos if not i.is_dir()]
     if len(files) > limits.max_zip_entries:
         raise UploadError(
@@ -249,64 +286,65 @@ def _read_zip(
             f"Das ZIP-Archiv „{name}“ enthält zu viele Dateien ({len(files)}).",
         )
     declared = sum(i.file_size for i in files)
-    bomb_message = (
-        f"Das ZIP-Archiv „{name}“ entpackt sich auf eine unzulässige Größe (Verdacht auf "
-        "ZIP-Bombe); es wurde nicht verarbeitet."
-    )
     if declared > limits.max_uncompressed_bytes:
-        raise UploadError(f"{name}: declared {declared} bytes uncompressed", bomb_message)
+        raise UploadError(f"{name}: declared {declared} bytes uncompressed", _bomb_message(name))
     targets: dict[str, zipfile.ZipInfo] = {}
     for info in files:
         member = _safe_member_name(info, name)
         if member.startswith(".") or member.startswith("__MACOSX"):
             continue
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > 1024 * 1024 and ratio > limits.max_ratio:
-            raise UploadError(f"{name}: {member} ratio {ratio:.0f}", bomb_message)
-        if member.lower().endswith(".zip"):
-            raise UploadError(
-                f"{name}: nested zip {member}",
-                f"Das ZIP-Archiv „{name}“ enthält ein weiteres ZIP-Archiv ({member}); bitte "
-                "packen Sie die Dateien direkt in ein Archiv.",
-            )
-        if member.lower() in targets:
-            raise UploadError(
-                f"{name}: duplicate member {member}",
-                f"Das ZIP-Archiv „{name}“ enthält „{member}“ mehrfach (in verschiedenen "
-                "Ordnern); bitte laden Sie nur einen Datensatz hoch.",
-            )
+        _check_member(info, member, name, limits, seen=targets)
         targets[member.lower()] = info
+    return targets
+
+
+def _check_member(
+    info: zipfile.ZipInfo,
+    member: str,
+    name: str,
+    limits: UploadLimits,
+    *,
+    seen: dict[str, zipfile.ZipInfo],
+) -> None:
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > 1024 * 1024 and ratio > limits.max_ratio:
+        raise UploadError(f"{name}: {member} ratio {ratio:.0f}", _bomb_message(name))
+    if member.lower().endswith(".zip"):
+        raise UploadError(
+            f"{name}: nested zip {member}",
+            f"Das ZIP-Archiv „{name}“ enthält ein weiteres ZIP-Archiv ({member}); bitte "
+            "packen Sie die Dateien direkt in ein Archiv.",
+        )
+    if member.lower() in seen:
+        raise UploadError(
+            f"{name}: duplicate member {member}",
+            f"Das ZIP-Archiv „{name}“ enthält „{member}“ mehrfach (in verschiedenen "
+            "Ordnern); bitte laden Sie nur einen Datensatz hoch.",
+        )
+
+
+def _extract(
+    archive: zipfile.ZipFile,
+    targets: dict[str, zipfile.ZipInfo],
+    workdir: Path,
+    name: str,
+    limits: UploadLimits,
+) -> None:
     written = 0
     for lowered, info in targets.items():
-        target = workdir / lowered
-        with archive.open(info) as source, target.open("wb") as sink:
+        with archive.open(info) as source, (workdir / lowered).open("wb") as sink:
             while chunk := source.read(1024 * 1024):
                 written += len(chunk)
                 # Headers can lie: count what really comes out.
                 if written > limits.max_uncompressed_bytes:
-                    raise UploadError(f"{name}: actual size exceeds limit", bomb_message)
+                    raise UploadError(f"{name}: actual size exceeds limit", _bomb_message(name))
                 sink.write(chunk)
-    shapefiles = sorted(p for p in targets if p.endswith(".shp"))
-    others = sorted(p for p in targets if p.endswith((".gpkg", ".geojson", ".json")))
-    if layer and len(shapefiles) > 1:
-        shapefiles = [p for p in shapefiles if Path(p).stem == layer.lower()]
-    if len(shapefiles) == 1:
-        shp = workdir / shapefiles[0]
-        stem = shp.stem
-        missing = [ext for ext in (".shx", ".dbf") if f"{stem}{ext}" not in targets]
-        if missing:
-            raise UploadError(
-                f"{name}: shapefile parts missing {missing}",
-                f"Im ZIP-Archiv „{name}“ fehlen Teile des Shapefiles „{stem}“: "
-                f"{', '.join(missing)}.",
-            )
-        if f"{stem}.prj" not in targets:
-            raise UploadError(
-                f"{name}: {stem}.prj missing",
-                f"Im ZIP-Archiv „{name}“ fehlt die Projektionsdatei „{stem}.prj“. Ohne sie ist "
-                "das Koordinatensystem unbekannt; bitte exportieren Sie das Shapefile mit .prj.",
-            )
-        return _read_vector(shp, name, "Shapefile", None, limits, metric_crs, label=f"{stem}.shp")
+
+
+def _single_shapefile(
+    shapefiles: list[str], targets: dict[str, zipfile.ZipInfo], workdir: Path, name: str
+) -> Path:
+    """The one complete Shapefile of the archive (with .shx, .dbf and .prj)."""
     if len(shapefiles) > 1:
         stems = ", ".join(Path(p).stem for p in shapefiles)
         raise UploadError(
@@ -314,19 +352,21 @@ def _read_zip(
             f"Das ZIP-Archiv „{name}“ enthält mehrere Shapefiles ({stems}); bitte wählen Sie "
             "eines aus oder laden Sie nur eines hoch.",
         )
-    if len(others) == 1:
-        inner = workdir / others[0]
-        kind = sniff_format(inner.read_bytes()[:100])
-        if kind == "gpkg":
-            return _read_vector(inner, name, "GeoPackage", layer, limits, metric_crs)
-        if kind == "geojson":
-            _require_geojson(inner.read_bytes(), others[0])
-            return _read_vector(inner, name, "GeoJSON", layer, limits, metric_crs)
-        raise _unknown_type(others[0], kind)
-    raise UploadError(
-        f"{name}: no vector data in zip",
-        f"Das ZIP-Archiv „{name}“ enthält kein Shapefile, GeoPackage oder GeoJSON.",
-    )
+    shp = workdir / shapefiles[0]
+    stem = shp.stem
+    missing = [ext for ext in (".shx", ".dbf") if f"{stem}{ext}" not in targets]
+    if missing:
+        raise UploadError(
+            f"{name}: shapefile parts missing {missing}",
+            f"Im ZIP-Archiv „{name}“ fehlen Teile des Shapefiles „{stem}“: {', '.join(missing)}.",
+        )
+    if f"{stem}.prj" not in targets:
+        raise UploadError(
+            f"{name}: {stem}.prj missing",
+            f"Im ZIP-Archiv „{name}“ fehlt die Projektionsdatei „{stem}.prj“. Ohne sie ist "
+            "das Koordinatensystem unbekannt; bitte exportieren Sie das Shapefile mit .prj.",
+        )
+    return shp
 
 
 def _choose_layer(path: Path, name: str, layer: str | None) -> str | None:
@@ -412,7 +452,30 @@ def check_layer(
 ) -> UploadedLayer:
     """Check a freshly read layer and return it as 2D MultiPolygons in ``metric_crs``."""
     limits = limits or UploadLimits()
-    warnings: list[str] = []
+    _check_feature_count(frame, label, limits)
+    source_crs = _source_crs(frame, label)
+    geoms = frame.geometry.to_numpy()
+    missing = [i for i, g in enumerate(geoms, start=1) if g is None or g.is_empty]
+    if missing:
+        problems = [f"Objekt Nr. {i} hat keine Geometrie." for i in missing[:5]]
+        raise _problems(label, problems, len(missing))
+    warnings = _dimension_warnings(geoms)
+    try:
+        metric = to_metric(frame.set_geometry(shapely.force_2d(geoms)), metric_crs)
+    except Exception as exc:  # pyproj raises several types for impossible transforms
+        raise _unknown_crs(label, f"transform failed: {exc}") from exc
+    if limits.region_lonlat is not None:
+        _check_region(metric, label, source_crs, limits.region_lonlat)
+    cleaned = _clean_geometries(metric, _name_column(frame), label, metric_crs)
+    result = gpd.GeoDataFrame(
+        metric.drop(columns=metric.geometry.name),
+        geometry=gpd.GeoSeries(cleaned, crs=metric_crs),
+    )
+    fields = [c for c in result.columns if c != result.geometry.name]
+    return UploadedLayer(result, file_format, layer_name, source_crs, fields, warnings)
+
+
+def _check_feature_count(frame: gpd.GeoDataFrame, label: str, limits: UploadLimits) -> None:
     if len(frame) == 0:
         raise UploadError(f"{label}: no features", f"„{label}“ enthält keine Objekte.")
     if len(frame) > limits.max_features:
@@ -421,6 +484,10 @@ def check_layer(
             f"„{label}“ enthält mehr als {limits.max_features} Objekte; bitte teilen Sie die "
             "Daten auf.",
         )
+
+
+def _source_crs(frame: gpd.GeoDataFrame, label: str) -> str:
+    """The layer's declared CRS as text; refuses a missing or unusable one."""
     if frame.crs is None:
         raise UploadError(
             f"{label}: no CRS",
@@ -433,26 +500,26 @@ def check_layer(
         raise _unknown_crs(label, str(exc)) from exc
     if crs.is_engineering or not (crs.is_projected or crs.is_geographic):
         raise _unknown_crs(label, f"unusable CRS {crs.name}")
-    source_crs = _crs_text(crs)
-    geoms = frame.geometry.to_numpy()
-    missing = [i for i, g in enumerate(geoms, start=1) if g is None or g.is_empty]
-    problems = [f"Objekt Nr. {i} hat keine Geometrie." for i in missing[:5]]
-    if bool(shapely.has_z(geoms[~pd.isna(geoms)]).any()):
+    return _crs_text(crs)
+
+
+def _dimension_warnings(geoms: Any) -> list[str]:
+    present = geoms[~pd.isna(geoms)]
+    warnings = []
+    if bool(shapely.has_z(present).any()):
         warnings.append("Höhenwerte (Z) wurden entfernt; gespeichert wird nur die Lage (2D).")
     has_m = getattr(shapely, "has_m", None)
-    if has_m is not None and bool(has_m(geoms[~pd.isna(geoms)]).any()):
+    if has_m is not None and bool(has_m(present).any()):
         warnings.append("Messwerte (M) wurden entfernt; gespeichert wird nur die Lage (2D).")
-    if problems:
-        raise _problems(label, problems, len(missing))
-    try:
-        metric = to_metric(frame.set_geometry(shapely.force_2d(geoms)), metric_crs)
-    except Exception as exc:  # pyproj raises several types for impossible transforms
-        raise _unknown_crs(label, f"transform failed: {exc}") from exc
-    if limits.region_lonlat is not None:
-        _check_region(metric, label, source_crs, limits.region_lonlat)
-    names = _name_column(frame)
+    return warnings
+
+
+def _clean_geometries(
+    metric: gpd.GeoDataFrame, names: list[str], label: str, metric_crs: str
+) -> list[Any]:
+    """Every geometry as a valid MultiPolygon, or the first ten problems naming the object."""
     cleaned: list[Any] = []
-    problems = []
+    problems: list[str] = []
     bad = 0
     for index, geometry in enumerate(metric.geometry.to_numpy(), start=1):
         who = f"Objekt Nr. {index}" + (f" („{names[index - 1]}“)" if names else "")
@@ -469,12 +536,7 @@ def check_layer(
         cleaned.append(multi)
     if bad:
         raise _problems(label, problems[:10], bad)
-    result = gpd.GeoDataFrame(
-        metric.drop(columns=metric.geometry.name),
-        geometry=gpd.GeoSeries(cleaned, crs=metric_crs),
-    )
-    fields = [c for c in result.columns if c != result.geometry.name]
-    return UploadedLayer(result, file_format, layer_name, source_crs, fields, warnings)
+    return cleaned
 
 
 def _name_column(frame: gpd.GeoDataFrame) -> list[str]:

@@ -81,8 +81,7 @@ def build_blueprint(limiter: Limiter) -> Blueprint:
         static_folder="static",
         static_url_path="/auth/static",
     )
-
-    @limiter.limit(
+    per_account = limiter.limit(
         lambda: get_settings().login_limit_per_account,
         key_func=_account_key,
         methods=["POST"],
@@ -90,7 +89,7 @@ def build_blueprint(limiter: Limiter) -> Blueprint:
         on_breach=_on_throttled,
         scope="login-account",
     )
-    @limiter.limit(
+    per_ip = limiter.limit(
         lambda: get_settings().login_limit_per_ip,
         key_func=get_remote_address,
         methods=["POST"],
@@ -98,68 +97,71 @@ def build_blueprint(limiter: Limiter) -> Blueprint:
         on_breach=_on_throttled,
         scope="login-ip",
     )
-    def login() -> BaseResponse | str | tuple[str, int]:
-        if current_user.is_authenticated and request.method == "GET":
-            return redirect(start_page(current_user.state))
-        form = LoginForm()
-        if request.method == "GET":
-            form.next.data = safe_next(request.args.get("next")) or ""
-            return render_template("auth/login.html", form=form, error=None)
-        if not form.validate_on_submit():
-            return render_template("auth/login.html", form=form, error=None), 400
-        db = get_db()
-        principal = users.authenticate(db, form.username.data, form.password.data, ip=client_ip())
-        state = users.load_session_state(db, principal.user_id) if principal else None
-        if state is None:
-            form.password.data = ""
-            return render_template("auth/login.html", form=form, error=FAILED_MESSAGE)
-        _start_session(state, remember=bool(form.remember.data))
-        if state.must_change_password:
-            flash("Bitte vergeben Sie jetzt ein eigenes Passwort.", "info")
-            return redirect(url_for("auth.password"))
-        return redirect(safe_next(form.next.data) or start_page(state))
-
-    bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-
-    @bp.route("/logout", methods=["GET", "POST"])
-    def logout() -> BaseResponse | str:
-        form = ActionForm()
-        if request.method == "GET":
-            # A link can point here; logging out itself needs the POST (CSRF-protected).
-            return render_template("auth/logout.html", form=form)
-        if current_user.is_authenticated:
-            users.end_sessions(get_db(), current_principal(), ip=client_ip())
-        session.clear()
-        logout_user()
-        flash("Sie wurden abgemeldet.", "info")
-        return redirect(url_for("auth.login"))
-
-    @bp.route("/passwort", methods=["GET", "POST"])
-    def password() -> BaseResponse | str | tuple[str, int]:
-        form = PasswordChangeForm()
-        if request.method == "POST":
-            if not form.validate_on_submit():
-                return render_template("auth/password.html", form=form), 400
-            principal = current_principal()
-            try:
-                generation = users.change_password(
-                    get_db(),
-                    principal,
-                    current_password=form.current_password.data,
-                    new_password=form.password.data,
-                    ip=client_ip(),
-                )
-            except ValidationError as error:
-                target = getattr(form, error.field, form.password)
-                target.errors = [*target.errors, error.user_message]
-                return render_template("auth/password.html", form=form), 400
-            state = users.load_session_state(get_db(), principal.user_id)
-            assert state is not None and state.generation == generation
-            # Other sessions died with the old generation; this one continues, rotated.
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            _start_session(state, remember=remember_cookie in request.cookies)
-            flash("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet.", "success")
-            return redirect(start_page(state))
-        return render_template("auth/password.html", form=form)
-
+    both = ["GET", "POST"]
+    bp.add_url_rule("/login", "login", per_account(per_ip(login)), methods=both)
+    bp.add_url_rule("/logout", "logout", logout, methods=both)
+    bp.add_url_rule("/passwort", "password", password, methods=both)
     return bp
+
+
+def login() -> BaseResponse | str | tuple[str, int]:
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(start_page(current_user.state))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return render_template("auth/login.html", form=form, error=None)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form, error=None), 400
+    db = get_db()
+    principal = users.authenticate(db, form.username.data, form.password.data, ip=client_ip())
+    state = users.load_session_state(db, principal.user_id) if principal else None
+    if state is None:
+        form.password.data = ""
+        return render_template("auth/login.html", form=form, error=FAILED_MESSAGE)
+    _start_session(state, remember=bool(form.remember.data))
+    if state.must_change_password:
+        flash("Bitte vergeben Sie jetzt ein eigenes Passwort.", "info")
+        return redirect(url_for("auth.password"))
+    return redirect(safe_next(form.next.data) or start_page(state))
+
+
+def logout() -> BaseResponse | str:
+    form = ActionForm()
+    if request.method == "GET":
+        # A link can point here; logging out itself needs the POST (CSRF-protected).
+        return render_template("auth/logout.html", form=form)
+    if current_user.is_authenticated:
+        users.end_sessions(get_db(), current_principal(), ip=client_ip())
+    session.clear()
+    logout_user()
+    flash("Sie wurden abgemeldet.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def password() -> BaseResponse | str | tuple[str, int]:
+    form = PasswordChangeForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/password.html", form=form), 400
+        principal = current_principal()
+        try:
+            generation = users.change_password(
+                get_db(),
+                principal,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+                ip=client_ip(),
+            )
+        except ValidationError as error:
+            target = getattr(form, error.field, form.password)
+            target.errors = [*target.errors, error.user_message]
+            return render_template("auth/password.html", form=form), 400
+        state = users.load_session_state(get_db(), principal.user_id)
+        assert state is not None and state.generation == generation
+        # Other sessions died with the old generation; this one continues, rotated.
+        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        _start_session(state, remember=remember_cookie in request.cookies)
+        flash("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet.", "success")
+        return redirect(start_page(state))
+    return render_template("auth/password.html", form=form)
