@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -72,6 +74,18 @@ def _start_session(state: users.SessionState, *, remember: bool) -> None:
     generate_csrf()
 
 
+def _login_limit(limiter: Limiter, setting: str, key_func: Callable[[], str], scope: str) -> Any:
+    """A POST-only limit on failed logins, its rate read from ``Settings.<setting>``."""
+    return limiter.limit(
+        lambda: str(getattr(get_settings(), setting)),
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_counts_as_failure,
+        on_breach=_on_throttled,
+        scope=scope,
+    )
+
+
 def build_blueprint(limiter: Limiter) -> Blueprint:
     """The auth blueprint; built per app so its rate limits belong to that app's limiter."""
     bp = Blueprint(
@@ -81,22 +95,8 @@ def build_blueprint(limiter: Limiter) -> Blueprint:
         static_folder="static",
         static_url_path="/auth/static",
     )
-    per_account = limiter.limit(
-        lambda: get_settings().login_limit_per_account,
-        key_func=_account_key,
-        methods=["POST"],
-        deduct_when=_counts_as_failure,
-        on_breach=_on_throttled,
-        scope="login-account",
-    )
-    per_ip = limiter.limit(
-        lambda: get_settings().login_limit_per_ip,
-        key_func=get_remote_address,
-        methods=["POST"],
-        deduct_when=_counts_as_failure,
-        on_breach=_on_throttled,
-        scope="login-ip",
-    )
+    per_account = _login_limit(limiter, "login_limit_per_account", _account_key, "login-account")
+    per_ip = _login_limit(limiter, "login_limit_per_ip", get_remote_address, "login-ip")
     both = ["GET", "POST"]
     bp.add_url_rule("/login", "login", per_account(per_ip(login)), methods=both)
     bp.add_url_rule("/logout", "logout", logout, methods=both)
