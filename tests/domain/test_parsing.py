@@ -7,11 +7,12 @@ expect the same value everywhere (before, ``"12.500"`` was 12.5 ha but 12,500 st
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
 
+from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.parsing import (
     MAX_ECHO,
@@ -171,17 +172,24 @@ def test_bbox() -> None:
 SAME_TEXT = [("12.500", 12_500.0), ("12,5", 12.5), ("1.234,5", 1234.5), ("12.5", 12.5)]
 
 
+@pytest.fixture
+def db(any_db_url: str) -> Iterator[Session]:
+    """The export parameters read through a session: run on SQLite and PostGIS."""
+    engine = make_engine(any_db_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
 @pytest.mark.parametrize(("text", "expected"), SAME_TEXT)
-def test_every_entry_point_reads_the_same_number(
-    text: str, expected: float, session: Session, tmp_path: Path
-) -> None:
+def test_every_entry_point_reads_the_same_number(text: str, expected: float, db: Session) -> None:
     staff = kenndaten.validate_values(
         kenndaten.get_group("staff"),
         {"year": "2024", "headcount": "3", "full_time_equivalent": text},
     )
     area = areas.normalize_attributes({"net_area_ha": text}, partial=True)
     _, rows = bulk_indicators.parse_file("werte.csv", f"AGS;Wert\n14626010;{text}\n".encode(), 2024)
-    area_filter = exports.parse_area_filter(session, {"min_ha": text})
+    area_filter = exports.parse_area_filter(db, {"min_ha": text})
     found = {
         "kenndaten": staff["full_time_equivalent"],
         "area": area["net_area_ha"],
@@ -192,7 +200,7 @@ def test_every_entry_point_reads_the_same_number(
 
 
 @pytest.mark.parametrize("text", ["12,5,0", "zwölf", "1e999"])
-def test_every_entry_point_refuses_the_same_text(text: str, session: Session) -> None:
+def test_every_entry_point_refuses_the_same_text(text: str, db: Session) -> None:
     with pytest.raises(kenndaten.KenndatenValidationError):
         kenndaten.validate_values(
             kenndaten.get_group("staff"),
@@ -204,7 +212,7 @@ def test_every_entry_point_refuses_the_same_text(text: str, session: Session) ->
     with pytest.raises(ValidationError):
         bulk_indicators.parse_file("werte.csv", f"AGS;Wert\n14626010;{text}\n".encode(), 2024)
     with pytest.raises(ValidationError) as export_error:
-        exports.parse_area_filter(session, {"min_ha": text})
+        exports.parse_area_filter(db, {"min_ha": text})
     assert export_error.value.field == "min_ha"
 
 
