@@ -22,6 +22,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from cockpit.auth import admin
 from cockpit.auth.forms import ActionForm
@@ -38,6 +39,12 @@ from cockpit.web import Runtime
 __all__ = ["init_app", "install_csp"]
 
 log = logging.getLogger(__name__)
+
+BAD_REQUEST_MESSAGE = "Die Anfrage ist ungültig oder veraltet. Bitte laden Sie die Seite neu."
+SERVER_ERROR_MESSAGE = (
+    "Es ist ein interner Fehler aufgetreten; es wurde nichts geändert. Bitte versuchen Sie es "
+    "erneut oder wenden Sie sich an die Administration."
+)
 
 CSRF_MESSAGE = (
     "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und "
@@ -109,6 +116,18 @@ def _install_error_handlers(app: Flask) -> None:
     def _not_found(error: NotFoundError) -> ResponseReturnValue:
         log.info("not found: %s %s: %s", request.method, request.path, error)
         return _json_or_page(404, error.user_message)
+
+    @app.errorhandler(Exception)
+    def _unhandled(error: Exception) -> ResponseReturnValue:
+        if isinstance(error, HTTPException):
+            return error
+        if is_dash_route(request.path):
+            # Callback errors are handled by the dashboard (cockpit.dashboard.errors); what
+            # arrives here is a request Dash could not dispatch: crafted, stale or malformed.
+            log.warning("undispatchable %s %s", request.method, request.path, exc_info=error)
+            return _json_or_page(400, BAD_REQUEST_MESSAGE)
+        log.error("unhandled error: %s %s", request.method, request.path, exc_info=error)
+        return _json_or_page(500, SERVER_ERROR_MESSAGE)
 
 
 def _install_template_context(app: Flask) -> None:

@@ -19,7 +19,7 @@ TRIMMED_PLOTLY = "assets/vendor/plotly-cockpit.min.js"  # scripts/plotly/build.m
 
 def init_app(server: Flask) -> Dash:
     """Create the Dash app on ``server``; also available as ``server.extensions["dash_app"]``."""
-    from cockpit.dashboard import compression, geo, shell
+    from cockpit.dashboard import compression, errors, geo, shell
 
     dash_app = Dash(
         __name__,
@@ -34,6 +34,7 @@ def init_app(server: Flask) -> Dash:
         # Async chunks load when a page needs them (eager loading parsed ~10 MB of JS, MathJax
         # and DataTable included, before the first callback).
         eager_loading=False,
+        on_error=errors.callback_failed,
     )
     # The trimmed Plotly bundle in assets/ defines window.Plotly, so Dash's graph component
     # never loads its full bundle. Without it (no Node.js at set-up) the full one is used.

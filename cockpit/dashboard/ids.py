@@ -14,6 +14,7 @@ PAGE = "shell-page"
 NAV = "shell-nav"
 PAGE_TITLE = "shell-page-title"  # store: document title of the current page
 TITLE_SINK = "shell-title-sink"  # dummy output of the client-side title setter
+CALLBACK_ERROR = "shell-callback-error"  # German notice when a callback fails
 
 # --- overview ("Übersicht", pages/overview.py) -----------------------------------------
 OVERVIEW_CATALOGUE = "overview-catalogue"  # store: indicator catalogue (years, source, …)

@@ -207,6 +207,7 @@ def layout() -> Component:
             dcc.Store(id=ids.PAGE_TITLE),
             html.Div(id=ids.TITLE_SINK, hidden=True),
             html.Header(header_children, className="shell-header"),
+            html.Div(id=ids.CALLBACK_ERROR, className="shell-callback-error", role="alert"),
             html.Main(
                 dcc.Loading(html.Div(id=ids.PAGE), delay_show=400, type="dot"),
                 id="main",
@@ -309,4 +310,9 @@ def register_callbacks(app: Dash, pages: list[PageSpec]) -> None:
         }}""",
         Output(ids.TITLE_SINK, "children"),
         Input(ids.PAGE_TITLE, "data"),
+    )
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        "function(pathname) { return ''; }",  # a new page clears an old failure notice
+        Output(ids.CALLBACK_ERROR, "children"),
+        Input(ids.URL, "pathname"),
     )

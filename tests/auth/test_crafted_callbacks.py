@@ -14,10 +14,14 @@ import json
 from typing import Any
 
 import pytest
+from dash import Input, Output
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from cockpit import create_app
+from cockpit.auth import BAD_REQUEST_MESSAGE
+from cockpit.dashboard import ids
+from cockpit.dashboard.errors import CALLBACK_FAILED
 from cockpit.db import make_engine, make_session_factory
 from cockpit.models import ContactPerson, Municipality
 from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
@@ -124,8 +128,6 @@ def test_kommune_user_gets_no_confidential_values_of_another_municipality(
     demo_settings: Settings,
 ) -> None:
     app = create_app(demo_settings)
-    # Crafted payloads may crash a callback: that is a 500 without data, as in production.
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     dash_app = app.extensions["dash_app"]
     callbacks = {
         key: entry
@@ -142,6 +144,53 @@ def test_kommune_user_gets_no_confidential_values_of_another_municipality(
     own = "\n".join(_responses(client, callbacks, GOERLITZ_AGS, own_id))
     assert any(marker in own for marker in own_markers), "positive control reached no data"
 
-    for body in _responses(client, callbacks, ZITTAU_AGS, foreign_id):
+    foreign = _responses(client, callbacks, ZITTAU_AGS, foreign_id)
+    crashed = [body.split("\n", 1)[0] for body in foreign if body.split("\n", 1)[0].endswith("500")]
+    assert not crashed, f"crafted requests answered with HTTP 500: {crashed}"
+    for body in foreign:
         leaked = [marker for marker in foreign_markers if marker in body]
         assert not leaked, f"confidential values of Zittau leaked: {leaked} in {body[:300]}"
+
+
+def test_a_failing_callback_changes_nothing_and_says_so_in_german(
+    demo_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Dash's global error handler: outputs kept, German notice, traceback in the log."""
+    app = create_app(demo_settings)
+    dash_app = app.extensions["dash_app"]
+
+    @dash_app.callback(Output("probe-out", "children"), Input("probe-in", "n_clicks"))
+    def probe(n_clicks: int) -> str:
+        return str(1 // (n_clicks - n_clicks))  # ZeroDivisionError: a bug in a callback
+
+    client = app.test_client()
+    assert login(client, "kommune.goerlitz", PASSWORDS["kommune.goerlitz"]).status_code == 302
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": "probe-out.children",
+            "outputs": {"id": "probe-out", "property": "children"},
+            "inputs": [{"id": "probe-in", "property": "n_clicks", "value": 1}],
+            "changedPropIds": ["probe-in.n_clicks"],
+        },
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert "probe-out" not in body["response"]  # the output is left as it was
+    assert body["sideUpdate"] == {ids.CALLBACK_ERROR: {"children": CALLBACK_FAILED}}
+    failure = [r for r in caplog.records if r.getMessage().startswith("dashboard callback")]
+    assert failure and failure[0].exc_info and failure[0].exc_info[0] is ZeroDivisionError
+
+
+def test_an_undispatchable_request_is_400_in_german(demo_settings: Settings) -> None:
+    app = create_app(demo_settings)
+    client = app.test_client()
+    assert login(client, "kommune.goerlitz", PASSWORDS["kommune.goerlitz"]).status_code == 302
+    response = client.post(
+        "/_dash-update-component",
+        json={"output": "no-such.children", "inputs": []},
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["message"] == BAD_REQUEST_MESSAGE
