@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.models import ContactPerson, Municipality
-from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.settings import Settings
 from tests.auth.support import login
 

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 import cockpit.services
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
 from cockpit.domain.roles import SYSTEM, Permission, Principal, Role
 from cockpit.domain.vocab import ReviewState
@@ -65,7 +66,6 @@ from cockpit.services import (
     profile,
     users,
 )
-from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from tests.areas_support import area_attrs, inner_square, to_geojson
 from tests.config_support import TEST_CONFIG
 
