@@ -1,9 +1,10 @@
 """Authorization matrix: every service function × every role × own / foreign municipality.
 
 The functions are found dynamically: every public function of every ``cockpit.services.*``
-module with a ``principal`` parameter. Each needs a row in :data:`MATRIX` (or an entry in
-:data:`NOT_IN_MATRIX` with the reason) — a new service function without one FAILS
-``test_every_service_function_has_a_row``.
+module (submodules of packages included, named by their path, e.g.
+``importing.boundaries.import_boundaries``) with a ``principal`` parameter. Each needs a
+row in :data:`MATRIX` (or an entry in :data:`NOT_IN_MATRIX` with the reason) — a new
+service function without one FAILS ``test_every_service_function_has_a_row``.
 
 How to add a row (one line per function, keep them sorted by module):
 
@@ -534,14 +535,14 @@ MATRIX: dict[str, Row] = {
         CONFIDENTIAL_LISTS,
     ),
     # ---- importing
-    "importing.import_boundaries": Row(
-        lambda c, p, m: importing.import_boundaries(
+    "importing.boundaries.import_boundaries": Row(
+        lambda c, p, m: importing.boundaries.import_boundaries(
             c.s, p, c.tmp / "fehlt.gpkg", "14626", config=TEST_CONFIG
         ),
         EDITORS,
     ),
-    "importing.import_indicators": Row(
-        lambda c, p, m: importing.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
+    "importing.indicators.import_indicators": Row(
+        lambda c, p, m: importing.indicators.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
     ),
     # ---- kenndaten
     "kenndaten.cluster_overview": Row(
@@ -652,13 +653,14 @@ NOT_IN_MATRIX: dict[str, str] = {
 def service_functions() -> dict[str, Callable[..., Any]]:
     """Every public function of ``cockpit.services.*`` that takes a ``principal``."""
     found: dict[str, Callable[..., Any]] = {}
-    for info in pkgutil.iter_modules(cockpit.services.__path__):
-        module = importlib.import_module(f"cockpit.services.{info.name}")
+    prefix = "cockpit.services."
+    for info in pkgutil.walk_packages(cockpit.services.__path__, prefix):
+        module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or function.__module__ != module.__name__:
                 continue
             if "principal" in inspect.signature(function).parameters:
-                found[f"{info.name}.{name}"] = function
+                found[f"{info.name.removeprefix(prefix)}.{name}"] = function
     return found
 
 
