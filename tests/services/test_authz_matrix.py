@@ -545,24 +545,24 @@ MATRIX: dict[str, Row] = {
         lambda c, p, m: importing.indicators.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
     ),
     # ---- kenndaten
-    "kenndaten.cluster_overview": Row(
-        lambda c, p, m: kenndaten.cluster_overview(c.s, p, c.cluster()), VIEWERS_FILTERED
+    "kenndaten.clusters.cluster_overview": Row(
+        lambda c, p, m: kenndaten.clusters.cluster_overview(c.s, p, c.cluster()), VIEWERS_FILTERED
     ),
-    "kenndaten.delete_item": Row(
-        lambda c, p, m: kenndaten.delete_item(c.s, p, m, "contacts", *c.contact(m)), EDITORS
+    "kenndaten.writes.delete_item": Row(
+        lambda c, p, m: kenndaten.writes.delete_item(c.s, p, m, "contacts", *c.contact(m)), EDITORS
     ),
-    "kenndaten.item_history": Row(
-        lambda c, p, m: kenndaten.item_history(c.s, p, m, "contacts", c.contact(m)[0]),
+    "kenndaten.history.item_history": Row(
+        lambda c, p, m: kenndaten.history.item_history(c.s, p, m, "contacts", c.contact(m)[0]),
         CONFIDENTIAL,
     ),
-    "kenndaten.list_kenndaten": Row(
-        lambda c, p, m: kenndaten.list_kenndaten(c.s, p, m), CONFIDENTIAL
+    "kenndaten.reads.list_kenndaten": Row(
+        lambda c, p, m: kenndaten.reads.list_kenndaten(c.s, p, m), CONFIDENTIAL
     ),
-    "kenndaten.municipality_history": Row(
-        lambda c, p, m: kenndaten.municipality_history(c.s, p, m), CONFIDENTIAL
+    "kenndaten.history.municipality_history": Row(
+        lambda c, p, m: kenndaten.history.municipality_history(c.s, p, m), CONFIDENTIAL
     ),
-    "kenndaten.save_item": Row(
-        lambda c, p, m: kenndaten.save_item(
+    "kenndaten.writes.save_item": Row(
+        lambda c, p, m: kenndaten.writes.save_item(
             c.s, p, m, "contacts", None, {"name": "Erika Matrix"}, None
         ),
         EDITORS,
