@@ -1,8 +1,8 @@
 """Use cases: import municipal boundaries (vector files) and indicator tables (CSV).
 
-Modules: :mod:`.boundaries` (``import_boundaries``), :mod:`.indicators`
-(``import_indicators``), :mod:`.catalogue` (``load_catalogue``), :mod:`.reading` (key
-columns, AGS/ARS, CSV decoding) and :mod:`.reports`.
+Modules: :mod:`.boundaries` (``import_boundaries``; file checks in :mod:`.boundary_file`),
+:mod:`.indicators` (``import_indicators``), :mod:`.catalogue` (``load_catalogue``),
+:mod:`.reading` (key columns, AGS/ARS, CSV decoding) and :mod:`.reports`.
 
 Both imports are all-or-nothing: the file is read and checked completely before anything
 is written, everything is written in one transaction, and on any error the session is
