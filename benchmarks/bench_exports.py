@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 import geopandas as gpd  # noqa: E402
 
 from cockpit.db import make_engine, make_session_factory  # noqa: E402
+from cockpit.demo import load_demo  # noqa: E402
 from cockpit.domain.vocab import Visibility  # noqa: E402
 from cockpit.exports import jobs, report, snapshot  # noqa: E402
 from cockpit.exports.metadata import build_record  # noqa: E402
 from cockpit.migrate import upgrade  # noqa: E402
 from cockpit.services import exports as export_service  # noqa: E402
-from cockpit.services.demo import load_demo  # noqa: E402
 from cockpit.services.maps import BOUNDARY_ATTRIBUTION, IndicatorInfo  # noqa: E402
 from cockpit.settings import load_settings  # noqa: E402
 from layers.crs import to_metric  # noqa: E402

@@ -60,8 +60,8 @@ def login(page: object, base_url: str, username: str, password: str) -> None:
 
 
 def demo_password(username: str) -> str:
-    """The password of a demo user (``cockpit.services.demo.DEMO_USERS``)."""
-    from cockpit.services.demo import DEMO_USERS
+    """The password of a demo user (``cockpit.demo.DEMO_USERS``)."""
+    from cockpit.demo import DEMO_USERS
 
     return next(spec.password for spec in DEMO_USERS if spec.username == username)
 

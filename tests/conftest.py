@@ -189,8 +189,8 @@ def demo_template(
 ) -> Path:
     """ONE migrated SQLite file with the full demo data set (``load_demo``, seed 2026, dates
     relative to today) — real LK Görlitz data plus generated demo data and the five demo
-    users (see ``cockpit.services.demo.DEMO_USERS``). Copy it, never write to it."""
-    from cockpit.services.demo import load_demo
+    users (see ``cockpit.demo.DEMO_USERS``). Copy it, never write to it."""
+    from cockpit.demo import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     shutil.copy(sqlite_template, path)

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from cockpit.demo import DemoReport, has_municipalities, load_demo
 from cockpit.domain.errors import CockpitError
-from cockpit.services.demo import DemoReport, has_municipalities, load_demo
 from cockpit.web import get_config, get_db, get_settings
 
 log = logging.getLogger(__name__)

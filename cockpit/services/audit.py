@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from cockpit.domain.errors import ValidationError
 from cockpit.domain.roles import Permission, Principal
 from cockpit.models.user import AuditLog
 from cockpit.services import authz
+from cockpit.services.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,8 @@ def record(
         outcome=outcome[:20],
         message=message,
     )
-    session.add(entry)
+    with transaction(session, f"audit {action}") if commit else nullcontext():
+        session.add(entry)
     # The application log is read more widely than the audit table: it names the acting
     # account by id only, and leaves out targets that are account names (and what an
     # anonymous client typed as user name: sometimes a password).
@@ -119,8 +122,6 @@ def record(
         "(Benutzerkonto)" if action in ACCOUNT_ACTIONS else target,
         ip,
     )
-    if commit:
-        session.commit()
     return entry
 
 

@@ -17,7 +17,7 @@ import logging
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from cockpit.models import ChangeRecord, Indicator, IndicatorValue, Municipality
 from cockpit.models._types import utcnow
 from cockpit.services import authz
 from cockpit.services.importing import normalize_ags
+from cockpit.services.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
@@ -251,51 +252,77 @@ def parse_file(
             f"no value column in {headers}",
             f"„{filename}“: Keine Spalte „Wert“ gefunden (Kopfzeile: {', '.join(headers)}).",
         )
-    year_col = _find(headers, YEAR_HEADERS)
-    name_col = _find(headers, NAME_HEADERS)
-    value_header = headers[value_col]
+    columns = _Columns(
+        ags_col, value_col, _find(headers, YEAR_HEADERS), _find(headers, NAME_HEADERS)
+    )
     rows: list[_FileRow] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(table[1:], start=2):
-        cells = list(raw) + [None] * (len(headers) - len(raw))
-        ags = normalize_ags(cells[ags_col])
-        if ags is None:
-            raise _reject(
-                filename,
-                f"row {index}: bad AGS {cells[ags_col]!r}",
-                f"„{filename}“, Zeile {index}, Spalte „{headers[ags_col]}“: "
-                f"„{cells[ags_col] if cells[ags_col] is not None else ''}“ ist kein "
-                "gültiger Gemeindeschlüssel (8 Ziffern).",
-            )
-        if ags in seen:
-            raise _reject(
-                filename,
-                f"duplicate AGS {ags} rows {seen[ags]} and {index}",
-                f"„{filename}“, Zeile {index}: Der Gemeindeschlüssel {ags} kommt schon in "
-                f"Zeile {seen[ags]} vor.",
-            )
-        seen[ags] = index
-        value = _parse_value(cells[value_col])
-        if value is None:
-            shown = "" if cells[value_col] is None else str(cells[value_col])
-            raise _reject(
-                filename,
-                f"row {index}: bad value {shown!r}",
-                f"„{filename}“, Zeile {index}, Spalte „{value_header}“: „{shown}“ ist keine "
-                "Zahl (Beispiele: 1234,5 oder 1.234,5).",
-            )
-        if year_col is not None and cells[year_col] not in (None, ""):
-            row_year = _parse_value(cells[year_col])
-            if row_year != year:
-                raise _reject(
-                    filename,
-                    f"row {index}: year {cells[year_col]!r} != {year}",
-                    f"„{filename}“, Zeile {index}, Spalte „{headers[year_col]}“: Das Jahr "
-                    f"„{cells[year_col]}“ passt nicht zum gewählten Jahr {year}.",
-                )
-        name = "" if name_col is None or cells[name_col] is None else str(cells[name_col])
-        rows.append(_FileRow(index, ags, name.strip(), value))
+        rows.append(_file_row(filename, headers, columns, index, raw, year, seen))
     return file_format, rows
+
+
+class _Columns(NamedTuple):
+    """Positions of the AGS, value, optional year and optional name column."""
+
+    ags: int
+    value: int
+    year: int | None
+    name: int | None
+
+
+def _file_row(
+    filename: str,
+    headers: Sequence[str],
+    columns: _Columns,
+    index: int,
+    raw: Sequence[object],
+    year: int,
+    seen: dict[str, int],
+) -> _FileRow:
+    """One checked data row (``index``: its line; ``seen``: line by AGS so far, updated).
+
+    Raises :class:`ImportRejectedError` naming row and column.
+    """
+    cells = list(raw) + [None] * (len(headers) - len(raw))
+    ags = normalize_ags(cells[columns.ags])
+    if ags is None:
+        raise _reject(
+            filename,
+            f"row {index}: bad AGS {cells[columns.ags]!r}",
+            f"„{filename}“, Zeile {index}, Spalte „{headers[columns.ags]}“: "
+            f"„{cells[columns.ags] if cells[columns.ags] is not None else ''}“ ist kein "
+            "gültiger Gemeindeschlüssel (8 Ziffern).",
+        )
+    if ags in seen:
+        raise _reject(
+            filename,
+            f"duplicate AGS {ags} rows {seen[ags]} and {index}",
+            f"„{filename}“, Zeile {index}: Der Gemeindeschlüssel {ags} kommt schon in "
+            f"Zeile {seen[ags]} vor.",
+        )
+    seen[ags] = index
+    value = _parse_value(cells[columns.value])
+    if value is None:
+        shown = "" if cells[columns.value] is None else str(cells[columns.value])
+        raise _reject(
+            filename,
+            f"row {index}: bad value {shown!r}",
+            f"„{filename}“, Zeile {index}, Spalte „{headers[columns.value]}“: „{shown}“ ist "
+            "keine Zahl (Beispiele: 1234,5 oder 1.234,5).",
+        )
+    if columns.year is not None and cells[columns.year] not in (None, ""):
+        row_year = _parse_value(cells[columns.year])
+        if row_year != year:
+            raise _reject(
+                filename,
+                f"row {index}: year {cells[columns.year]!r} != {year}",
+                f"„{filename}“, Zeile {index}, Spalte „{headers[columns.year]}“: Das Jahr "
+                f"„{cells[columns.year]}“ passt nicht zum gewählten Jahr {year}.",
+            )
+    cell = None if columns.name is None else cells[columns.name]
+    name = "" if cell is None else str(cell)
+    return _FileRow(index, ags, name.strip(), value)
 
 
 # --------------------------------------------------------------------------- preview / apply
@@ -429,7 +456,7 @@ def apply_indicator_update(
     """
     authz.require(principal, Permission.IMPORT_DATA)
     _check_year(year)
-    try:
+    with transaction(session, f"indicator {indicator_id} bulk update {year}"):
         indicator = _require_indicator(session, indicator_id)
         preview = _build_preview(session, indicator, year, filename, content, max_bytes)
         if preview.fingerprint != expected_fingerprint:
@@ -489,10 +516,6 @@ def apply_indicator_update(
                     new_values={"indicator": indicator.key, "year": year, "value": row.new},
                 )
             )
-        session.commit()
-    except Exception:
-        session.rollback()  # one transaction: nothing half-written
-        raise
     log.info(
         "indicator bulk update %s %s by %s: %d new, %d changed",
         indicator.key,

@@ -29,6 +29,7 @@ from cockpit.domain.roles import SYSTEM, Permission, Principal, Role
 from cockpit.models.geo import Municipality
 from cockpit.models.user import User
 from cockpit.services import audit, authz
+from cockpit.services.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +206,10 @@ def _audit_user_change(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Audit a change of ``user`` made by ``principal`` and commit it with the change."""
-    audit.record(
-        session, actor=principal, action=action, target=user.username, ip=ip, details=details
-    )
-    session.commit()
+    with transaction(session, f"user {user.username} {action}"):
+        audit.record(
+            session, actor=principal, action=action, target=user.username, ip=ip, details=details
+        )
 
 
 def _audit_anonymous(
@@ -324,12 +325,12 @@ def authenticate(session: Session, username: str, password: str, *, ip: str) -> 
             session, name, audit.LOGIN_FAILED, ip=ip, outcome="failed", details={"reason": reason}
         )
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    user.last_login_at = dt.datetime.now(dt.UTC)
-    principal = user.to_principal()
-    audit.record(session, actor=principal, action=audit.LOGIN, target=name, ip=ip)
-    session.commit()
+    with transaction(session, f"login of user#{user.id}"):
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        user.last_login_at = dt.datetime.now(dt.UTC)
+        principal = user.to_principal()
+        audit.record(session, actor=principal, action=audit.LOGIN, target=name, ip=ip)
     return principal
 
 
@@ -352,11 +353,13 @@ def load_session_state(session: Session, user_id: int) -> SessionState | None:
 
 def end_sessions(session: Session, principal: Principal, *, ip: str = "") -> None:
     """Log out: invalidate every session of the principal's own account and audit it."""
-    user = session.get(User, principal.user_id)
-    if user is not None:
-        user.session_generation += 1
-    audit.record(session, actor=principal, action=audit.LOGOUT, target=principal.username, ip=ip)
-    session.commit()
+    with transaction(session, f"logout of user#{principal.user_id}"):
+        user = session.get(User, principal.user_id)
+        if user is not None:
+            user.session_generation += 1
+        audit.record(
+            session, actor=principal, action=audit.LOGOUT, target=principal.username, ip=ip
+        )
 
 
 def record_lockout(session: Session, username: str, *, ip: str, limit: str) -> None:
@@ -473,17 +476,17 @@ def create_user(
         session_generation=1,
         municipalities=municipalities,
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=principal,
-        action=audit.USER_CREATED,
-        target=name,
-        ip=ip,
-        details={"role": role.value, "municipalities": [m.ags for m in municipalities]},
-    )
-    session.commit()
+    with transaction(session, f"user {name} create"):
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            actor=principal,
+            action=audit.USER_CREATED,
+            target=name,
+            ip=ip,
+            details={"role": role.value, "municipalities": [m.ags for m in municipalities]},
+        )
     return user
 
 

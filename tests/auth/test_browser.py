@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cockpit import create_app
-from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
+from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.settings import Settings
 from tests.auth.support import mount_test_dash
 from tests.browser_support import login, screenshot_path, serve

@@ -23,8 +23,8 @@ from cockpit.auth import BAD_REQUEST_MESSAGE
 from cockpit.dashboard import ids
 from cockpit.dashboard.errors import CALLBACK_FAILED
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.models import ContactPerson, Municipality
-from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.settings import Settings
 from tests.auth.support import login
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from cockpit import create_app
-from cockpit.services.demo import DEMO_USERS
+from cockpit.demo import DEMO_USERS
 from cockpit.settings import PROJECT_ROOT, Settings, load_settings
 from tests.browser_support import screenshot_path, serve
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS
 from cockpit.models import AreaPotential, Municipality, User
-from cockpit.services.demo import DEMO_USERS
 from cockpit.settings import Settings
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS
 from cockpit.models import ContactPerson, Municipality
-from cockpit.services.demo import DEMO_USERS
 from cockpit.settings import Settings
 from tests.browser_support import login, screenshot_path, serve
 

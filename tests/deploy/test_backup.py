@@ -223,7 +223,7 @@ def test_full_demo_database_round_trips(demo_url: str, tmp_path: Path) -> None:
 @pytest.mark.db
 @pytest.mark.slow
 def test_full_demo_round_trips_on_postgres(pg_url: str, data_dir: Path, tmp_path: Path) -> None:
-    from cockpit.services.demo import load_demo
+    from cockpit.demo import load_demo
 
     engine = make_engine(pg_url)
     try:

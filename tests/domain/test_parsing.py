@@ -217,7 +217,7 @@ def test_every_entry_point_refuses_the_same_text(text: str, db: Session) -> None
 
 
 def test_indicator_import_cells_follow_the_rule() -> None:
-    values, bad = importing._parse_cells(["12.500", "", "3,5"], "de")
+    values, bad = importing.indicators._parse_cells(["12.500", "", "3,5"], "de")
     assert (values, bad) == ([12_500.0, None, 3.5], None)
-    values, bad = importing._parse_cells(["12.500", "x"], "en")
+    values, bad = importing.indicators._parse_cells(["12.500", "x"], "en")
     assert values == [12.5] and bad == (1, "x")

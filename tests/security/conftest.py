@@ -2,7 +2,7 @@
 
 Everything runs on a per-test copy of the full demo data set (``demo_url``): real
 Landkreis Görlitz boundaries and indicators, generated Kenndaten and area potentials, and
-the five demo users (``cockpit.services.demo.DEMO_USERS``).
+the five demo users (``cockpit.demo.DEMO_USERS``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.domain.roles import Principal
 from cockpit.models import Municipality, User
-from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.settings import Settings
 from tests.auth.support import csrf_token
 

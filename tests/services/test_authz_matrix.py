@@ -1,9 +1,10 @@
 """Authorization matrix: every service function × every role × own / foreign municipality.
 
 The functions are found dynamically: every public function of every ``cockpit.services.*``
-module with a ``principal`` parameter. Each needs a row in :data:`MATRIX` (or an entry in
-:data:`NOT_IN_MATRIX` with the reason) — a new service function without one FAILS
-``test_every_service_function_has_a_row``.
+module (submodules of packages included, named by their path, e.g.
+``importing.boundaries.import_boundaries``) with a ``principal`` parameter. Each needs a
+row in :data:`MATRIX` (or an entry in :data:`NOT_IN_MATRIX` with the reason) — a new
+service function without one FAILS ``test_every_service_function_has_a_row``.
 
 How to add a row (one line per function, keep them sorted by module):
 
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 
 import cockpit.services
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
 from cockpit.domain.roles import SYSTEM, Permission, Principal, Role
 from cockpit.domain.vocab import ReviewState
@@ -65,7 +67,6 @@ from cockpit.services import (
     profile,
     users,
 )
-from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from tests.areas_support import area_attrs, inner_square, to_geojson
 from tests.config_support import TEST_CONFIG
 
@@ -534,34 +535,34 @@ MATRIX: dict[str, Row] = {
         CONFIDENTIAL_LISTS,
     ),
     # ---- importing
-    "importing.import_boundaries": Row(
-        lambda c, p, m: importing.import_boundaries(
+    "importing.boundaries.import_boundaries": Row(
+        lambda c, p, m: importing.boundaries.import_boundaries(
             c.s, p, c.tmp / "fehlt.gpkg", "14626", config=TEST_CONFIG
         ),
         EDITORS,
     ),
-    "importing.import_indicators": Row(
-        lambda c, p, m: importing.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
+    "importing.indicators.import_indicators": Row(
+        lambda c, p, m: importing.indicators.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
     ),
     # ---- kenndaten
-    "kenndaten.cluster_overview": Row(
-        lambda c, p, m: kenndaten.cluster_overview(c.s, p, c.cluster()), VIEWERS_FILTERED
+    "kenndaten.clusters.cluster_overview": Row(
+        lambda c, p, m: kenndaten.clusters.cluster_overview(c.s, p, c.cluster()), VIEWERS_FILTERED
     ),
-    "kenndaten.delete_item": Row(
-        lambda c, p, m: kenndaten.delete_item(c.s, p, m, "contacts", *c.contact(m)), EDITORS
+    "kenndaten.writes.delete_item": Row(
+        lambda c, p, m: kenndaten.writes.delete_item(c.s, p, m, "contacts", *c.contact(m)), EDITORS
     ),
-    "kenndaten.item_history": Row(
-        lambda c, p, m: kenndaten.item_history(c.s, p, m, "contacts", c.contact(m)[0]),
+    "kenndaten.history.item_history": Row(
+        lambda c, p, m: kenndaten.history.item_history(c.s, p, m, "contacts", c.contact(m)[0]),
         CONFIDENTIAL,
     ),
-    "kenndaten.list_kenndaten": Row(
-        lambda c, p, m: kenndaten.list_kenndaten(c.s, p, m), CONFIDENTIAL
+    "kenndaten.reads.list_kenndaten": Row(
+        lambda c, p, m: kenndaten.reads.list_kenndaten(c.s, p, m), CONFIDENTIAL
     ),
-    "kenndaten.municipality_history": Row(
-        lambda c, p, m: kenndaten.municipality_history(c.s, p, m), CONFIDENTIAL
+    "kenndaten.history.municipality_history": Row(
+        lambda c, p, m: kenndaten.history.municipality_history(c.s, p, m), CONFIDENTIAL
     ),
-    "kenndaten.save_item": Row(
-        lambda c, p, m: kenndaten.save_item(
+    "kenndaten.writes.save_item": Row(
+        lambda c, p, m: kenndaten.writes.save_item(
             c.s, p, m, "contacts", None, {"name": "Erika Matrix"}, None
         ),
         EDITORS,
@@ -652,13 +653,14 @@ NOT_IN_MATRIX: dict[str, str] = {
 def service_functions() -> dict[str, Callable[..., Any]]:
     """Every public function of ``cockpit.services.*`` that takes a ``principal``."""
     found: dict[str, Callable[..., Any]] = {}
-    for info in pkgutil.iter_modules(cockpit.services.__path__):
-        module = importlib.import_module(f"cockpit.services.{info.name}")
+    prefix = "cockpit.services."
+    for info in pkgutil.walk_packages(cockpit.services.__path__, prefix):
+        module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or function.__module__ != module.__name__:
                 continue
             if "principal" in inspect.signature(function).parameters:
-                found[f"{info.name}.{name}"] = function
+                found[f"{info.name.removeprefix(prefix)}.{name}"] = function
     return found
 
 

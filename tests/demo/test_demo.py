@@ -23,6 +23,19 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import (
+    DEMO_SOURCE,
+    DEMO_USERS,
+    INDICATOR_FILE,
+    DemoRefusedError,
+    apportion,
+    council_size,
+    generate_demo_content,
+    has_demo_content,
+    load_demo,
+    read_population,
+    slugify,
+)
 from cockpit.domain.errors import ImportRejectedError, ValidationError
 from cockpit.domain.roles import Role
 from cockpit.domain.vocab import (
@@ -55,19 +68,6 @@ from cockpit.models import (
     User,
 )
 from cockpit.services import area_review, authz, users
-from cockpit.services.demo import (
-    DEMO_SOURCE,
-    DEMO_USERS,
-    INDICATOR_FILE,
-    DemoRefusedError,
-    apportion,
-    council_size,
-    generate_demo_content,
-    has_demo_content,
-    load_demo,
-    read_population,
-    slugify,
-)
 from cockpit.settings import Settings
 from layers.crs import area_ha, metric_to_web, to_metric
 from layers.geometry import to_multipolygon
