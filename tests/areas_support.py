@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -29,7 +30,9 @@ from layers.crs import metric_to_web, to_metric
 from tests.browser_support import choose, query_db
 from tests.config_support import TEST_METRIC_CRS
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA_DIR = Path(
+    os.environ.get("COCKPIT_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 GOERLITZ = "14626110"
 ZITTAU = "14626610"
 MARKERSDORF = "14626300"  # neighbour of Görlitz
