@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cockpit.domain.roles import Principal
 from cockpit.exports import report, snapshot, tables
-from cockpit.exports.metadata import ExportRecord, build_record, record_for
+from cockpit.exports.metadata import ExportRecord, record_for
 from cockpit.services import areas
 from cockpit.services import exports as export_service
 from cockpit.services.config import ServiceConfig
@@ -197,16 +197,13 @@ def build_tables(
     ``title`` defaults to the title of the first table. Returns ``(payload, record)``.
     """
     first = table_list[0]
-    record = build_record(
+    record = record_for(
+        export_service.combine([t.provenance for t in table_list]),
         kind=kind,
         fmt=fmt,
         params=dict(first.params),
-        data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
         principal=principal,
-        scope=first.scope_text,
         title=first.title if title is None else title,
-        sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
-        is_demo=any(t.is_demo for t in table_list),
     )
     if fmt == "xlsx":
         return tables.to_xlsx(table_list, record), record

@@ -31,7 +31,7 @@ import pandas as pd
 from cockpit.domain.formatting import format_date, format_number, to_local
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.exports.metadata import ExportRecord
-from cockpit.services.exports import DEMO_DISCLAIMER, Column, TableData
+from cockpit.services.exports import DEMO_DISCLAIMER, DEMO_NOTE, Column, TableData
 from layers.writers import (
     Sheet,
     WorkbookProperties,
@@ -215,7 +215,7 @@ def metadata_rows(record: ExportRecord) -> list[tuple[str, str]]:
         ("Exportiert von", f"{record.user} ({record.role})"),
         ("Parameter", json.dumps(dict(record.params), ensure_ascii=False, sort_keys=True)),
         ("Datenstand (SHA-256)", record.data_hash),
-        ("Demo-Daten", "ja" if record.is_demo else "nein"),
+        (DEMO_NOTE, "ja" if record.is_demo else "nein"),
         ("Quellen", "; ".join(record.sources)),
         ("Datensatz (JSON)", record.to_json()),
     ]

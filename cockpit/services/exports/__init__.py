@@ -17,8 +17,8 @@ One module per lens:
 * :mod:`.tables` — map table and layer, KPI and Kenndaten tables;
 
 plus :mod:`.provenance` (the one :class:`Provenance` record of every result: scope line,
-sources, "Demo-Daten", data hash, CRS, extent, outline) and :mod:`.access` (audit entry,
-principal lookups). Rendering and files live in :mod:`cockpit.exports` and
+sources, "Demo-Daten", data hash, CRS, extent, outline), :mod:`.outlines` (the municipality
+outlines under the lens maps) and :mod:`.access` (audit entry, principal lookups). Rendering and files live in :mod:`cockpit.exports` and
 :mod:`layers.writers`; this package knows no files, Flask or matplotlib. Callers use the
 names re-exported here (``from cockpit.services import exports``).
 """
@@ -69,6 +69,7 @@ from cockpit.services.exports.provenance import (
     DEMO_DISCLAIMER,
     DEMO_NOTE,
     Provenance,
+    combine,
     hash_payload,
 )
 from cockpit.services.exports.report import (
@@ -121,6 +122,7 @@ __all__ = [
     "area_filter_text",
     "cluster_count_text",
     "cluster_focus_codes",
+    "combine",
     "get_area_layer",
     "get_area_map_data",
     "get_area_table",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Final
 
 import shapely
@@ -83,10 +83,6 @@ class WithProvenance:
     def district_name(self) -> str:
         return self.provenance.district_name
 
-    @property
-    def metric_crs(self) -> str:
-        return self.provenance.metric_crs
-
 
 class WithMapProvenance(WithProvenance):
     """:class:`WithProvenance` of a map: the extent is always known."""
@@ -107,7 +103,6 @@ class WithMapProvenance(WithProvenance):
 class ExportContext:
     """The principal's export situation, gathered once per service call."""
 
-    principal: Principal
     district_name: str
     scope_text: str
     boundary_attribution: str
@@ -138,6 +133,19 @@ class ExportContext:
         )
 
 
+def combine(provenances: Sequence[Provenance]) -> Provenance:
+    """The provenance of several results delivered in one file (the tables of a workbook):
+    region, scope line and CRS of the first, all sources, "Demo-Daten" if any is, and a
+    data hash over all data hashes."""
+    first = provenances[0]
+    return replace(
+        first,
+        sources=tuple(dict.fromkeys(s for p in provenances for s in p.sources)),
+        is_demo=any(p.is_demo for p in provenances),
+        data_hash=hash_payload([p.data_hash for p in provenances]),
+    )
+
+
 def require_export(principal: Principal) -> authz.Scope:
     """The ``EXPORT_DATA`` scope; :class:`AccessDeniedError` for roles without it."""
     scope = authz.scope_for(principal, Permission.EXPORT_DATA)
@@ -157,7 +165,6 @@ def export_context(session: Session, principal: Principal, config: ServiceConfig
         maps.get_district_name(session, principal, config.district_ags) or DEFAULT_DISTRICT_NAME
     )
     return ExportContext(
-        principal=principal,
         district_name=district_name,
         scope_text=_scope_text(session, principal, district_name),
         boundary_attribution=boundary_attribution(session, config.district_ags),
