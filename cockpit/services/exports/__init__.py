@@ -18,9 +18,10 @@ One module per lens:
 
 plus :mod:`.provenance` (the one :class:`Provenance` record of every result: scope line,
 sources, "Demo-Daten", data hash, CRS, extent, outline), :mod:`.outlines` (the municipality
-outlines under the lens maps) and :mod:`.access` (audit entry, principal lookups). Rendering and files live in :mod:`cockpit.exports` and
-:mod:`layers.writers`; this package knows no files, Flask or matplotlib. Callers use the
-names re-exported here (``from cockpit.services import exports``).
+outlines under the lens maps) and :mod:`.access` (audit entry, principal lookups).
+Rendering and files live in :mod:`cockpit.exports` and :mod:`layers.writers`; this package
+knows no files, Flask or matplotlib. Callers use the names re-exported here
+(``from cockpit.services import exports``).
 """
 
 from cockpit.services.exports.access import (

@@ -123,6 +123,16 @@ def get_area_layer(
     """The filtered area list as a layer: the rows of :func:`get_area_table` with their
     stored (unsimplified) geometry in ``metric_crs``; the data hash covers the geometries."""
     context = export_context(session, principal, config)
+    return _area_layer(session, principal, context, filters, config)
+
+
+def _area_layer(
+    session: Session,
+    principal: Principal,
+    context: ExportContext,
+    filters: areas.AreaFilter | None,
+    config: ServiceConfig,
+) -> tuple[gpd.GeoDataFrame, TableData]:
     records = [
         r
         for r in areas.list_area_records(session, principal, filters, config=config)
@@ -218,7 +228,7 @@ def get_area_map_data(
     """
     filters = filters or areas.AreaFilter()
     context = export_context(session, principal, config)
-    layer, table = get_area_layer(session, principal, filters, config=config)
+    layer, table = _area_layer(session, principal, context, filters, config)
     area_frame = _area_frame(layer, config.metric_crs)
     shown_kinds = filters.kinds or tuple(AreaKind)
     legend = tuple(
