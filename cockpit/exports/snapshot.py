@@ -663,27 +663,24 @@ def render_snapshot(data: SnapshotData | MapSheet, page: PageSpec, record: Expor
     return buffer.getvalue()
 
 
-def snapshot_filename(data: SnapshotData, page: PageSpec) -> str:
-    key = "".join(c if c.isalnum() or c in "-_" else "_" for c in data.params.indicator)
+def _page_name(page: PageSpec) -> str:
+    """``A4_quer_300dpi.png``: paper, orientation, PNG resolution and format of a file name."""
     suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
-    return (
-        f"Karte_{key}_{data.params.year}_{page.paper}_"
-        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
-    )
+    orientation = "quer" if page.orientation == "landscape" else "hoch"
+    return f"{page.paper}_{orientation}{suffix}.{page.fmt}"
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def snapshot_filename(data: SnapshotData, page: PageSpec) -> str:
+    return f"Karte_{_safe(data.params.indicator)}_{data.params.year}_{_page_name(page)}"
 
 
 def area_snapshot_filename(page: PageSpec) -> str:
-    suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
-    return (
-        f"Flaechenpotenziale_{page.paper}_"
-        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
-    )
+    return f"Flaechenpotenziale_{_page_name(page)}"
 
 
 def cluster_snapshot_filename(data: ClusterMapData, page: PageSpec) -> str:
-    key = "".join(c if c.isalnum() or c in "-_" else "_" for c in data.overview.cluster_name)
-    suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
-    return (
-        f"Themencluster_{key}_{page.paper}_"
-        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
-    )
+    return f"Themencluster_{_safe(data.overview.cluster_name)}_{_page_name(page)}"
