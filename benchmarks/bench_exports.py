@@ -105,42 +105,25 @@ def germany_snapshot(path: Path, dpi: int, column: str) -> tuple[float, float, i
         is_demo=False,
         years=(2022,),
     )
-    legend = tuple(
-        export_service.LegendItem(
-            classes.class_colours[i],
-            min(
-                v
-                for v, c in zip(classes.values, classes.classification.class_index, strict=True)
-                if c == i and v is not None
-            ),
-            max(
-                v
-                for v, c in zip(classes.values, classes.classification.class_index, strict=True)
-                if c == i and v is not None
-            ),
-            n,
-        )
-        for i, n in enumerate(classes.classification.counts)
-        if n
-    )
     params = export_service.SnapshotParams("bevoelkerung", 2022, layers=("gemeinden",))
     data = export_service.SnapshotData(
         params=params,
         indicator=info,
         frame=geo,
         classes=classes,
-        legend=legend,
+        legend=export_service.legend_items(classes),
         no_data_count=sum(1 for v in values if v is None),
-        extent=tuple(float(v) for v in geo.total_bounds),  # type: ignore[arg-type]
-        district_outline=None,
         areas=None,
-        district_name="Deutschland",
-        scope_text="Deutschland",
         full_scope=True,
-        is_demo=False,
-        sources=(BOUNDARY_ATTRIBUTION, info.source),
-        data_hash="0" * 64,
-        metric_crs="EPSG:25832",
+        provenance=export_service.Provenance(
+            district_name="Deutschland",
+            scope_text="Deutschland",
+            sources=(BOUNDARY_ATTRIBUTION, info.source),
+            is_demo=False,
+            data_hash="0" * 64,
+            metric_crs="EPSG:25832",
+            extent=tuple(float(v) for v in geo.total_bounds),  # type: ignore[arg-type]
+        ),
     )
     from cockpit.domain.roles import SYSTEM
 

@@ -6,7 +6,6 @@ service); these functions only render bytes.
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.services.area_survey import ProtocolRow, SurveyProtocol
+from layers.writers import csv_bytes
 
 CSV_COLUMNS = [
     "Kennung",
@@ -57,26 +57,20 @@ def _spreadsheet_safe(values: Sequence[object]) -> list[object]:
 
 def protocol_csv(protocol: SurveyProtocol) -> bytes:
     """CSV for Excel: UTF-8 with BOM, ``;`` separated, header block then one row per area."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(_spreadsheet_safe(["Erhebungsgespräch", f"Nr. {protocol.survey_id}"]))
-    writer.writerow(
-        _spreadsheet_safe(
-            ["Gemeinde", f"{protocol.municipality_name} ({protocol.municipality_ags})"]
-        )
-    )
-    writer.writerow(_spreadsheet_safe(["Datum", protocol.held_on_text]))
-    writer.writerow(_spreadsheet_safe(["Art der Erhebung", protocol.method_label]))
-    writer.writerow(_spreadsheet_safe(["Teilnehmende", protocol.participants]))
-    writer.writerow(_spreadsheet_safe(["Erfasst von", protocol.recorded_by]))
-    writer.writerow(_spreadsheet_safe(["Abgeschlossen", protocol.closed_text]))
-    writer.writerow(_spreadsheet_safe([]))
-    writer.writerow(_spreadsheet_safe(CSV_COLUMNS))
-    for row in protocol.rows:
-        writer.writerow(_spreadsheet_safe(_row_values(row)))
-    for row in protocol.open_rows:
-        writer.writerow(_spreadsheet_safe(_row_values(row)))
-    return buffer.getvalue().encode("utf-8-sig")
+    rows: list[Sequence[object]] = [
+        ["Erhebungsgespräch", f"Nr. {protocol.survey_id}"],
+        ["Gemeinde", f"{protocol.municipality_name} ({protocol.municipality_ags})"],
+        ["Datum", protocol.held_on_text],
+        ["Art der Erhebung", protocol.method_label],
+        ["Teilnehmende", protocol.participants],
+        ["Erfasst von", protocol.recorded_by],
+        ["Abgeschlossen", protocol.closed_text],
+        [],
+        CSV_COLUMNS,
+        *(_row_values(row) for row in protocol.rows),
+        *(_row_values(row) for row in protocol.open_rows),
+    ]
+    return csv_bytes(_spreadsheet_safe(row) for row in rows)
 
 
 _PAGE = (8.27, 11.69)  # A4 portrait, inches

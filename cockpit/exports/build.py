@@ -3,8 +3,10 @@
 Used by the download routes (:mod:`cockpit.exports.routes`), the CLI
 (:mod:`cockpit.cli.exports`) and the report job, so that all of them produce identical
 files. Each data call goes through one authorizing service of
-:mod:`cockpit.services.exports`. The callers deliver or write the payload and write the
-audit entry themselves (with their own ``ip``/details).
+:mod:`cockpit.services.exports`; the record comes from the result's
+:class:`~cockpit.services.exports.Provenance` (:func:`metadata.record_for`). The callers
+deliver or write the payload and write the audit entry themselves (with their own
+``ip``/details).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cockpit.domain.roles import Principal
 from cockpit.exports import report, snapshot, tables
-from cockpit.exports.metadata import ExportRecord, build_record
+from cockpit.exports.metadata import ExportRecord, record_for
 from cockpit.services import areas
 from cockpit.services import exports as export_service
 from cockpit.services.config import ServiceConfig
@@ -35,20 +37,9 @@ def build_snapshot(
 ) -> tuple[bytes, ExportRecord, export_service.SnapshotData]:
     """Map snapshot (PDF/PNG/SVG) as ``(payload, record, data)``."""
     data = export_service.get_snapshot_data(session, principal, params, config=config)
-    record = build_record(
-        kind="snapshot",
-        fmt=page.fmt,
-        params=params.to_dict(),
-        data_hash=data.data_hash,
-        principal=principal,
-        scope=data.scope_text,
-        title=data.indicator.label,
-        sources=data.sources,
-        is_demo=data.is_demo,
-        render=page.to_dict(),
-        created_at=created_at,
-    )
-    return snapshot.render_snapshot(data, page, record), record, data
+    sheet = snapshot.sheet_of(data)
+    payload, record = _render(sheet, params.to_dict(), page, principal, created_at)
+    return payload, record, data
 
 
 def build_cluster_snapshot(
@@ -62,9 +53,8 @@ def build_cluster_snapshot(
 ) -> tuple[bytes, ExportRecord, export_service.ClusterMapData]:
     """Map snapshot of the Themencluster lens (PDF/PNG/SVG) as ``(payload, record, data)``."""
     data = export_service.get_cluster_map_data(session, principal, cluster_id, config=config)
-    title = f"Themencluster {data.overview.cluster_name}"
-    payload, record = _lens_snapshot(
-        data, snapshot.cluster_sheet(data), title, page, principal, created_at
+    payload, record = _render(
+        snapshot.cluster_sheet(data), data.params, page, principal, created_at
     )
     return payload, record, data
 
@@ -82,31 +72,25 @@ def build_area_snapshot(
     ``(payload, record, data)``; the record's parameters are ``{"lens": "flaechen"}`` plus
     the filters in query form (:func:`cockpit.services.exports.area_filter_params`)."""
     data = export_service.get_area_map_data(session, principal, filters, config=config)
-    payload, record = _lens_snapshot(
-        data, snapshot.area_sheet(data), "Flächenpotenziale", page, principal, created_at
-    )
+    payload, record = _render(snapshot.area_sheet(data), data.params, page, principal, created_at)
     return payload, record, data
 
 
-def _lens_snapshot(
-    data: export_service.ClusterMapData | export_service.AreaMapData,
-    sheet: Any,
-    title: str,
+def _render(
+    sheet: snapshot.MapSheet,
+    params: dict[str, Any],
     page: snapshot.PageSpec,
     principal: Principal,
     created_at: str | None,
 ) -> tuple[bytes, ExportRecord]:
-    """Record and rendering of a lens map (Themencluster, Flächen) from its sheet."""
-    record = build_record(
+    """Record and rendering of a map sheet (overview, Themencluster, Flächen)."""
+    record = record_for(
+        sheet.provenance,
         kind="snapshot",
         fmt=page.fmt,
-        params=data.params,
-        data_hash=data.data_hash,
+        params=params,
         principal=principal,
-        scope=data.scope_text,
-        title=title,
-        sources=data.sources,
-        is_demo=data.is_demo,
+        title=sheet.title,
         render=page.to_dict(),
         created_at=created_at,
     )
@@ -120,16 +104,13 @@ def report_record(
     principal: Principal, data: export_service.ReportData, *, created_at: str | None = None
 ) -> ExportRecord:
     """The export record of one municipality's Steckbrief."""
-    return build_record(
+    return record_for(
+        data.provenance,
         kind="report",
         fmt="pdf",
         params={"municipality": data.profile.ags},
-        data_hash=data.data_hash,
         principal=principal,
-        scope=data.scope_text,
         title=report.title_of(data),
-        sources=data.sources,
-        is_demo=data.is_demo,
         created_at=created_at,
     )
 
@@ -170,16 +151,13 @@ def _layer(
     layer: str,
 ) -> tuple[bytes, ExportRecord, export_service.TableData, int]:
     """``frame`` as GeoPackage (``gpkg``, layer ``layer``) or GeoJSON, with its record."""
-    record = build_record(
+    record = record_for(
+        table.provenance,
         kind="layer",
         fmt=fmt,
         params=params,
-        data_hash=table.data_hash,
         principal=principal,
-        scope=table.scope_text,
         title=table.title,
-        sources=table.sources,
-        is_demo=table.is_demo,
     )
     if fmt == "gpkg":
         payload = tables.to_gpkg(frame, record, layer=layer)
@@ -219,16 +197,13 @@ def build_tables(
     ``title`` defaults to the title of the first table. Returns ``(payload, record)``.
     """
     first = table_list[0]
-    record = build_record(
+    record = record_for(
+        export_service.combine([t.provenance for t in table_list]),
         kind=kind,
         fmt=fmt,
         params=dict(first.params),
-        data_hash=export_service.hash_payload([t.data_hash for t in table_list]),
         principal=principal,
-        scope=first.scope_text,
         title=first.title if title is None else title,
-        sources=tuple(dict.fromkeys(s for t in table_list for s in t.sources)),
-        is_demo=any(t.is_demo for t in table_list),
     )
     if fmt == "xlsx":
         return tables.to_xlsx(table_list, record), record

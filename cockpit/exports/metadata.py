@@ -14,7 +14,7 @@ import json
 import re
 import subprocess
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +22,7 @@ from typing import Any, Final
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.formatting import to_local
 from cockpit.domain.roles import Principal
+from cockpit.services.exports import DEMO_NOTE, Provenance
 
 RECORD_KEY: Final = "kommunal-cockpit-export"  # PNG text chunk key / JSON marker
 SCHEMA: Final = 1
@@ -63,7 +64,7 @@ class ExportRecord:
 
     def summary(self) -> str:
         """One German line for PDF ``Subject`` and document properties."""
-        demo = " · Demo-Daten" if self.is_demo else ""
+        demo = f" · {DEMO_NOTE}" if self.is_demo else ""
         return (
             f"{PRODUCT}: {self.title} · {self.scope} · exportiert am "
             f"{to_local(self.created):%d.%m.%Y %H:%M} von {self.user}{demo} · "
@@ -107,6 +108,33 @@ def build_record(
         sources=tuple(sources),
         is_demo=is_demo,
         render=dict(render or {}),
+    )
+
+
+def record_for(
+    provenance: Provenance,
+    *,
+    kind: str,
+    fmt: str,
+    params: Mapping[str, Any],
+    principal: Principal,
+    title: str,
+    render: Mapping[str, Any] | None = None,
+    created_at: str | None = None,
+) -> ExportRecord:
+    """The record of an export of data with ``provenance`` (hash, scope, sources, demo)."""
+    return build_record(
+        kind=kind,
+        fmt=fmt,
+        params=params,
+        data_hash=provenance.data_hash,
+        principal=principal,
+        scope=provenance.scope_text,
+        title=title,
+        sources=provenance.sources,
+        is_demo=provenance.is_demo,
+        render=render,
+        created_at=created_at,
     )
 
 
@@ -196,69 +224,89 @@ def _from_json_text(text: str) -> ExportRecord:
     return record_from_dict(data)
 
 
+def _not_found(path: Path, reason: str) -> ValidationError:
+    return ValidationError(
+        f"{path}: {reason}", "Die Datei enthält keine Export-Metadaten des Kommunal-Cockpits."
+    )
+
+
+def _read_json(path: Path) -> ExportRecord:
+    return _from_json_text(path.read_text(encoding="utf-8"))
+
+
+def _read_png(path: Path) -> ExportRecord:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        text = image.info.get(RECORD_KEY)
+    if not text:
+        raise _not_found(path, f"no {RECORD_KEY} chunk")
+    return _from_json_text(str(text))
+
+
+def _read_svg(path: Path) -> ExportRecord:
+    import html
+
+    match = _SVG_DESCRIPTION.search(path.read_text(encoding="utf-8"))
+    if not match:
+        raise _not_found(path, "no dc:description")
+    return _from_json_text(html.unescape(match.group(1)))
+
+
+def _read_pdf(path: Path) -> ExportRecord:
+    output = subprocess.run(
+        ["pdfinfo", "-enc", "UTF-8", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    ).stdout
+    for line in output.splitlines():
+        if line.startswith("Keywords:"):
+            return _from_json_text(line.split(":", 1)[1].strip())
+    raise _not_found(path, "no Keywords")
+
+
+def _read_zip(path: Path) -> ExportRecord:
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.endswith("metadaten.json"):
+                return _from_json_text(archive.read(name).decode("utf-8"))
+    raise ValidationError(f"{path}: no manifest", "Das Archiv enthält keine metadaten.json.")
+
+
+def _read_xlsx(path: Path) -> ExportRecord:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        for row in workbook["Metadaten"].iter_rows(values_only=True):
+            if row and row[0] == "Datensatz (JSON)":
+                return _from_json_text(str(row[1]))
+    finally:
+        workbook.close()
+    raise ValidationError(f"{path}: no record", "Die Datei enthält keine Export-Metadaten.")
+
+
+_READERS: Final[dict[str, Callable[[Path], ExportRecord]]] = {
+    ".json": _read_json,
+    ".png": _read_png,
+    ".svg": _read_svg,
+    ".pdf": _read_pdf,
+    ".zip": _read_zip,
+    ".xlsx": _read_xlsx,
+}
+
+
 def read_record(path: Path) -> ExportRecord:
     """The export record stored in ``path`` (JSON manifest, PNG, SVG, PDF, XLSX or zip)."""
-    suffix = path.suffix.lower()
     if not path.is_file():
         raise ValidationError(f"{path} missing", f"Die Datei {path} wurde nicht gefunden.")
-    if suffix == ".json":
-        return _from_json_text(path.read_text(encoding="utf-8"))
-    if suffix == ".png":
-        from PIL import Image
-
-        with Image.open(path) as image:
-            text = image.info.get(RECORD_KEY)
-        if not text:
-            raise ValidationError(
-                f"{path}: no {RECORD_KEY} chunk",
-                "Die Datei enthält keine Export-Metadaten des Kommunal-Cockpits.",
-            )
-        return _from_json_text(str(text))
-    if suffix == ".svg":
-        import html
-
-        match = _SVG_DESCRIPTION.search(path.read_text(encoding="utf-8"))
-        if not match:
-            raise ValidationError(
-                f"{path}: no dc:description",
-                "Die Datei enthält keine Export-Metadaten des Kommunal-Cockpits.",
-            )
-        return _from_json_text(html.unescape(match.group(1)))
-    if suffix == ".pdf":
-        output = subprocess.run(
-            ["pdfinfo", "-enc", "UTF-8", str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        ).stdout
-        for line in output.splitlines():
-            if line.startswith("Keywords:"):
-                return _from_json_text(line.split(":", 1)[1].strip())
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
         raise ValidationError(
-            f"{path}: no Keywords",
-            "Die Datei enthält keine Export-Metadaten des Kommunal-Cockpits.",
+            f"unsupported file {path}",
+            "Export-Metadaten können aus JSON-, PNG-, SVG-, PDF-, XLSX- und ZIP-Dateien "
+            "gelesen werden.",
         )
-    if suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if name.endswith("metadaten.json"):
-                    return _from_json_text(archive.read(name).decode("utf-8"))
-        raise ValidationError(f"{path}: no manifest", "Das Archiv enthält keine metadaten.json.")
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True)
-        try:
-            sheet = workbook["Metadaten"]
-            for row in sheet.iter_rows(values_only=True):
-                if row and row[0] == "Datensatz (JSON)":
-                    return _from_json_text(str(row[1]))
-        finally:
-            workbook.close()
-        raise ValidationError(f"{path}: no record", "Die Datei enthält keine Export-Metadaten.")
-    raise ValidationError(
-        f"unsupported file {path}",
-        "Export-Metadaten können aus JSON-, PNG-, SVG-, PDF-, XLSX- und ZIP-Dateien "
-        "gelesen werden.",
-    )
+    return reader(path)

@@ -28,7 +28,6 @@ from cockpit.domain.formatting import (
     format_km2,
     format_number,
     format_value,
-    to_local,
 )
 from cockpit.domain.vocab import InvestmentKind, InvestmentSector
 from cockpit.exports.metadata import ExportRecord, pdf_metadata
@@ -38,11 +37,12 @@ from cockpit.exports.snapshot import (
     MUTED_COLOUR,
     TEXT_COLOUR,
     _draw_polygons,
+    export_line,
     fit_extent,
     print_style,
 )
 from cockpit.services import kenndaten
-from cockpit.services.exports import ReportData, kenndaten_cell
+from cockpit.services.exports import DEMO_DISCLAIMER, DEMO_NOTE, ReportData, kenndaten_cell
 from layers.cartography import add_north_arrow, add_scale_bar
 
 PAGE_W: Final = 210 / 25.4
@@ -389,7 +389,7 @@ def _kpi_rows(data: ReportData) -> list[list[str]]:
                 f"({format_number(kpi.band.lower_quartile, kpi.decimals)} – "
                 f"{format_number(kpi.band.upper_quartile, kpi.decimals)})"
             )
-        label = kpi.label + (" (Demo-Daten)" if kpi.is_demo else "")
+        label = kpi.label + (f" ({DEMO_NOTE})" if kpi.is_demo else "")
         rows.append([label, format_value(value, kpi.unit, kpi.decimals), str(year), change, band])
     return rows
 
@@ -689,9 +689,8 @@ def title_of(data: ReportData) -> str:
 def render_report(data: ReportData, record: ExportRecord) -> bytes:
     """The Steckbrief of one municipality as PDF bytes (record in the PDF metadata)."""
     prof = data.profile
-    moment = to_local(record.created)
-    export_text = f"Exportiert am {moment:%d.%m.%Y} um {moment:%H:%M} Uhr von {record.user}"
-    footer = f"{data.scope_text} · {export_text}" + (" · Demo-Daten" if data.is_demo else "")
+    export_text = export_line(record)
+    footer = f"{data.scope_text} · {export_text}" + (f" · {DEMO_NOTE}" if data.is_demo else "")
     buffer = io.BytesIO()
     with print_style(), PdfPages(buffer, metadata=pdf_metadata(record)) as pdf:
         writer = ReportWriter(pdf, f"Kommunal-Cockpit · {title_of(data)}", footer)
@@ -709,7 +708,7 @@ def render_report(data: ReportData, record: ExportRecord) -> bytes:
             figure.text(
                 1 - MARGIN_X / PAGE_W,
                 1 - MARGIN_TOP / PAGE_H,
-                "Demo-Daten",
+                DEMO_NOTE,
                 fontsize=10,
                 fontweight="bold",
                 color="white",
@@ -772,7 +771,7 @@ def render_report(data: ReportData, record: ExportRecord) -> bytes:
             )
         if data.is_demo:
             writer.text(
-                "Demo-Daten: Teile der Daten sind generiert und nicht amtlich.",
+                DEMO_DISCLAIMER,
                 size=8.5,
                 weight="bold",
                 colour=DEMO_COLOUR,

@@ -40,13 +40,17 @@ from cockpit.exports.metadata import (
     svg_metadata,
 )
 from cockpit.services.exports import (
+    DEMO_DISCLAIMER,
+    DEMO_NOTE,
     LAYER_AREAS,
     LAYER_DISTRICT,
     AreaMapData,
     ClusterMapData,
+    Provenance,
     SnapshotData,
     cluster_count_text,
 )
+from cockpit.services.exports.provenance import WithMapProvenance
 from layers.cartography import add_north_arrow, add_scale_bar
 from layers.palettes import (
     AREA_BASE_EDGE,
@@ -251,13 +255,14 @@ def subtitle(data: SnapshotData) -> str:
 
 
 @dataclass(frozen=True)
-class MapSheet:
+class MapSheet(WithMapProvenance):
     """Everything one snapshot page shows, whichever lens it comes from.
 
     ``frame``: one row per drawn municipality with ``ags``, ``colour`` and the geometry in
     the metric CRS; ``legend``: entries in drawing order; ``notes``: italic lines under the
-    legend (e.g. what the role may not see); ``district_outline`` / ``areas``: optional
-    layers (``None`` = not drawn).
+    legend (e.g. what the role may not see); ``areas``: optional layer (``None`` = not
+    drawn). Scope line, sources, "Demo-Daten", data hash, extent and the district outline
+    (``None`` = not drawn) come from ``provenance``.
     """
 
     title: str
@@ -266,13 +271,8 @@ class MapSheet:
     legend: tuple[LegendEntry, ...]
     notes: tuple[str, ...]
     frame: Any  # geopandas.GeoDataFrame
-    extent: tuple[float, float, float, float]
-    district_outline: BaseGeometry | None
     areas: Any  # geopandas.GeoDataFrame | None
-    scope_text: str
-    is_demo: bool
-    sources: tuple[str, ...]
-    data_hash: str
+    provenance: Provenance
     # Municipality borders (white between choropleth classes; grey under the area map) and
     # the area style: ``overlay`` (translucent, on the choropleth) or ``kinds`` (the Flächen
     # map: kind colour with a solid outline, one ``<g id="flaeche-<public_id>">`` per area).
@@ -295,13 +295,8 @@ def sheet_of(data: SnapshotData) -> MapSheet:
         legend=tuple(_legend_entries(data)),
         notes=() if data.full_scope else (RESTRICTED_NOTE,),
         frame=data.frame,
-        extent=data.extent,
-        district_outline=(data.district_outline if LAYER_DISTRICT in data.params.layers else None),
         areas=data.areas if LAYER_AREAS in data.params.layers else None,
-        scope_text=data.scope_text,
-        is_demo=data.is_demo,
-        sources=data.sources,
-        data_hash=data.data_hash,
+        provenance=data.provenance,
     )
 
 
@@ -335,13 +330,8 @@ def cluster_sheet(data: ClusterMapData) -> MapSheet:
         legend=tuple(legend),
         notes=tuple(notes),
         frame=data.frame,
-        extent=data.extent,
-        district_outline=data.district_outline,
         areas=None,
-        scope_text=data.scope_text,
-        is_demo=data.is_demo,
-        sources=data.sources,
-        data_hash=data.data_hash,
+        provenance=data.provenance,
     )
 
 
@@ -378,13 +368,8 @@ def area_sheet(data: AreaMapData) -> MapSheet:
         legend=tuple(legend),
         notes=tuple(notes),
         frame=data.frame,
-        extent=data.extent,
-        district_outline=data.district_outline,
         areas=data.areas,
-        scope_text=data.scope_text,
-        is_demo=data.is_demo,
-        sources=data.sources,
-        data_hash=data.data_hash,
+        provenance=data.provenance,
         frame_edge=AREA_BASE_EDGE,
         area_style="kinds",
     )
@@ -446,7 +431,7 @@ def _draw_header(ax: Axes, data: MapSheet, page: PageSpec) -> None:
         ax.text(
             1,
             0.92,
-            "Demo-Daten",
+            DEMO_NOTE,
             fontsize=10 * s,
             fontweight="bold",
             va="top",
@@ -549,7 +534,7 @@ def _draw_footer(
     sources = "Quellen: " + "; ".join(data.sources)
     lines.extend((line, {}) for line in _wrap(sources, width_in, size))
     if data.is_demo:
-        lines.append(("Demo-Daten: Teile der Daten sind generiert und nicht amtlich.", {}))
+        lines.append((DEMO_DISCLAIMER, {}))
     y = 1.0
     step = 1.0 / max(len(lines) + 0.5, 6)
     for text, style in lines:
@@ -678,27 +663,24 @@ def render_snapshot(data: SnapshotData | MapSheet, page: PageSpec, record: Expor
     return buffer.getvalue()
 
 
-def snapshot_filename(data: SnapshotData, page: PageSpec) -> str:
-    key = "".join(c if c.isalnum() or c in "-_" else "_" for c in data.params.indicator)
+def _page_name(page: PageSpec) -> str:
+    """``A4_quer_300dpi.png``: paper, orientation, PNG resolution and format of a file name."""
     suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
-    return (
-        f"Karte_{key}_{data.params.year}_{page.paper}_"
-        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
-    )
+    orientation = "quer" if page.orientation == "landscape" else "hoch"
+    return f"{page.paper}_{orientation}{suffix}.{page.fmt}"
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def snapshot_filename(data: SnapshotData, page: PageSpec) -> str:
+    return f"Karte_{_safe(data.params.indicator)}_{data.params.year}_{_page_name(page)}"
 
 
 def area_snapshot_filename(page: PageSpec) -> str:
-    suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
-    return (
-        f"Flaechenpotenziale_{page.paper}_"
-        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
-    )
+    return f"Flaechenpotenziale_{_page_name(page)}"
 
 
 def cluster_snapshot_filename(data: ClusterMapData, page: PageSpec) -> str:
-    key = "".join(c if c.isalnum() or c in "-_" else "_" for c in data.overview.cluster_name)
-    suffix = f"_{page.dpi}dpi" if page.fmt == "png" else ""
-    return (
-        f"Themencluster_{key}_{page.paper}_"
-        f"{'quer' if page.orientation == 'landscape' else 'hoch'}{suffix}.{page.fmt}"
-    )
+    return f"Themencluster_{_safe(data.overview.cluster_name)}_{_page_name(page)}"

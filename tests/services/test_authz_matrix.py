@@ -466,72 +466,80 @@ MATRIX: dict[str, Row] = {
         ),
         EDITORS,
     ),
-    # ---- exports (cockpit/services/exports.py: data of snapshots, Steckbriefe, tables)
-    "exports.get_area_table": Row(
-        lambda c, p, m: exports.get_area_table(
-            c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
-        ),
-        CONFIDENTIAL,
+    # ---- exports (cockpit/services/exports/: data of snapshots, Steckbriefe, tables; the
+    # rows name each function under its module, the calls use the package's public API)
+    "exports.access.municipality_id_for_ags": Row(
+        lambda c, p, m: exports.municipality_id_for_ags(c.s, p, c.ags(m)), EVERYONE
     ),
-    "exports.get_area_layer": Row(
+    "exports.access.record_export": Row(
+        lambda c, p, m: exports.record_export(c.s, p, kind="test", target="matrix", details={}),
+        CONFIDENTIAL_LISTS,
+    ),
+    "exports.area_map.get_area_layer": Row(
         lambda c, p, m: exports.get_area_layer(
             c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
         ),
         CONFIDENTIAL,
     ),
-    "exports.get_area_map_data": Row(
+    "exports.area_map.get_area_map_data": Row(
         lambda c, p, m: exports.get_area_map_data(
             c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
         ),
         CONFIDENTIAL,
     ),
-    "exports.get_cluster_map_data": Row(
+    "exports.area_map.get_area_table": Row(
+        lambda c, p, m: exports.get_area_table(
+            c.s, p, areas.AreaFilter(municipality_ids=(m,)), config=TEST_CONFIG
+        ),
+        CONFIDENTIAL,
+    ),
+    "exports.cluster_map.get_cluster_map_data": Row(
         lambda c, p, m: exports.get_cluster_map_data(c.s, p, c.cluster(), config=TEST_CONFIG),
         CONFIDENTIAL_LISTS,
         lambda c, p, m, r: _cluster_entries_scoped(p, r.overview),
     ),
-    "exports.get_cluster_tables": Row(
+    "exports.cluster_map.get_cluster_tables": Row(
         lambda c, p, m: exports.get_cluster_tables(c.s, p, c.cluster(), config=TEST_CONFIG),
         CONFIDENTIAL_LISTS,
         lambda c, p, m, r: _cluster_table_scoped(c, p, r),
     ),
-    "exports.get_kenndaten_tables": Row(
-        lambda c, p, m: exports.get_kenndaten_tables(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL
-    ),
-    "exports.get_kpi_table": Row(
-        lambda c, p, m: exports.get_kpi_table(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL_LISTS
-    ),
-    "exports.get_map_layer": Row(
-        lambda c, p, m: exports.get_map_layer(
-            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
-        ),
-        CONFIDENTIAL_LISTS,
-    ),
-    "exports.get_map_table": Row(
-        lambda c, p, m: exports.get_map_table(
-            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
-        ),
-        CONFIDENTIAL_LISTS,
-    ),
-    "exports.get_report_data": Row(
-        lambda c, p, m: exports.get_report_data(c.s, p, m, config=TEST_CONFIG),
-        CONFIDENTIAL_LISTS,  # foreign municipality: public profile only (checked)
-        lambda c, p, m, r: _export_report_scoped(p, m, r),
-    ),
-    "exports.get_snapshot_data": Row(
+    "exports.indicator_map.get_snapshot_data": Row(
         lambda c, p, m: exports.get_snapshot_data(
             c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
         ),
         CONFIDENTIAL_LISTS,
     ),
-    "exports.list_report_targets": Row(
+    "exports.provenance.export_context": Row(
+        lambda c, p, m: exports.provenance.export_context(c.s, p, TEST_CONFIG),
+        CONFIDENTIAL_LISTS,
+    ),
+    "exports.provenance.require_export": Row(
+        lambda c, p, m: exports.provenance.require_export(p), CONFIDENTIAL_LISTS
+    ),
+    "exports.report.get_report_data": Row(
+        lambda c, p, m: exports.get_report_data(c.s, p, m, config=TEST_CONFIG),
+        CONFIDENTIAL_LISTS,  # foreign municipality: public profile only (checked)
+        lambda c, p, m, r: _export_report_scoped(p, m, r),
+    ),
+    "exports.report.list_report_targets": Row(
         lambda c, p, m: exports.list_report_targets(c.s, p), DISTRICT_READERS
     ),
-    "exports.municipality_id_for_ags": Row(
-        lambda c, p, m: exports.municipality_id_for_ags(c.s, p, c.ags(m)), EVERYONE
+    "exports.tables.get_kenndaten_tables": Row(
+        lambda c, p, m: exports.get_kenndaten_tables(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL
     ),
-    "exports.record_export": Row(
-        lambda c, p, m: exports.record_export(c.s, p, kind="test", target="matrix", details={}),
+    "exports.tables.get_kpi_table": Row(
+        lambda c, p, m: exports.get_kpi_table(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL_LISTS
+    ),
+    "exports.tables.get_map_layer": Row(
+        lambda c, p, m: exports.get_map_layer(
+            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
+        ),
+        CONFIDENTIAL_LISTS,
+    ),
+    "exports.tables.get_map_table": Row(
+        lambda c, p, m: exports.get_map_table(
+            c.s, p, exports.SnapshotParams(*c.indicator()), config=TEST_CONFIG
+        ),
         CONFIDENTIAL_LISTS,
     ),
     # ---- importing
@@ -651,9 +659,10 @@ NOT_IN_MATRIX: dict[str, str] = {
 
 
 def service_functions() -> dict[str, Callable[..., Any]]:
-    """Every public function of ``cockpit.services.*`` that takes a ``principal``."""
-    found: dict[str, Callable[..., Any]] = {}
+    """Every public function of ``cockpit.services.*`` (modules of packages included, e.g.
+    ``exports.indicator_map.get_snapshot_data``) that takes a ``principal``."""
     prefix = "cockpit.services."
+    found: dict[str, Callable[..., Any]] = {}
     for info in pkgutil.walk_packages(cockpit.services.__path__, prefix):
         module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
