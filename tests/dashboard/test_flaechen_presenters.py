@@ -16,7 +16,7 @@ from dash import html
 from cockpit.dashboard.components import area_map as amap
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import ValidationError
-from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, SurveyOutcome
+from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, ConfirmationMethod, SurveyOutcome
 from cockpit.services.area_survey import SurveyRow, SurveyView
 from cockpit.services.areas import AreaListItem, AreaListResult
 
@@ -435,7 +435,7 @@ def _survey(outcomes: list[SurveyOutcome | None]) -> SurveyView:
         held_on=dt.date(2026, 11, 22),
         held_on_text="22.11.2026",
         participants="Frau Muster",
-        method=present.ConfirmationMethod.GESPRAECH,
+        method=ConfirmationMethod.GESPRAECH,
         method_label="Gespräch",
         closed_at=None,
         is_closed=False,

@@ -22,7 +22,7 @@ from cockpit.dashboard.pages.flaechen import municipality_choices
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import AccessDeniedError, CockpitError, ValidationError
 from cockpit.domain.roles import Permission, Principal
-from cockpit.domain.vocab import SurveyOutcome
+from cockpit.domain.vocab import AreaKind, SurveyOutcome
 from cockpit.exports.area_protocol import protocol_csv, protocol_filename, protocol_pdf
 from cockpit.services import area_survey, areas, authz
 from cockpit.services.maps import get_display_geometry
@@ -360,9 +360,9 @@ def register_callbacks(app: Dash) -> None:
         return (
             present.progress(view, index),
             present.area_card(view, row, detail),
-            layers[present.AreaKind.GEWERBE],
-            layers[present.AreaKind.INDUSTRIE],
-            layers[present.AreaKind.BRACHE],
+            layers[AreaKind.GEWERBE],
+            layers[AreaKind.INDUSTRIE],
+            layers[AreaKind.BRACHE],
             viewport,
             "",
             # The map was created hidden (size 0): let Leaflet measure it again.

@@ -31,6 +31,7 @@ from cockpit.domain.errors import (
     ValidationError,
 )
 from cockpit.domain.roles import Permission, Principal
+from cockpit.domain.vocab import AreaKind
 from cockpit.services import area_exchange, area_review, area_survey, areas, authz
 from cockpit.services.maps import get_display_geometry
 from cockpit.services.profile import municipality_id_for_ags
@@ -820,9 +821,9 @@ def register_callbacks(app: Dash) -> None:
             present.fit_viewport(result.bounds) if ctx.triggered_id in FILTER_INPUTS else None
         )
         return (
-            layers[present.AreaKind.GEWERBE],
-            layers[present.AreaKind.INDUSTRIE],
-            layers[present.AreaKind.BRACHE],
+            layers[AreaKind.GEWERBE],
+            layers[AreaKind.INDUSTRIE],
+            layers[AreaKind.BRACHE],
             present.table_rows(result.items),
             present.summary_text(result),
             result.hint,
