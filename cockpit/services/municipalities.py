@@ -32,8 +32,8 @@ def municipality_choices(
     scope = authz.scope_for(principal, permission)
     if scope.is_empty:
         return []
-    stmt = scope.apply(
-        select(Municipality.id, Municipality.ags, Municipality.name), Municipality.id
+    stmt = select(Municipality.id, Municipality.ags, Municipality.name).where(
+        scope.clause(Municipality.__table__.c.id)
     )
     rows = session.execute(stmt).all()
     choices = [MunicipalityChoice(mid, ags, name) for mid, ags, name in rows]
