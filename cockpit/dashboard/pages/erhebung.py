@@ -18,7 +18,6 @@ from dash.development.base_component import Component
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
 from cockpit.dashboard.components import area_map as amap
-from cockpit.dashboard.pages.flaechen import municipality_choices
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import AccessDeniedError, CockpitError, ValidationError
 from cockpit.domain.roles import Permission, Principal
@@ -26,6 +25,7 @@ from cockpit.domain.vocab import AreaKind, SurveyOutcome
 from cockpit.exports.area_protocol import protocol_csv, protocol_filename, protocol_pdf
 from cockpit.services import area_survey, areas, authz
 from cockpit.services.maps import get_display_geometry
+from cockpit.services.municipalities import municipality_choices
 from cockpit.services.profile import municipality_id_for_ags
 from cockpit.web import get_config, get_db
 
@@ -59,9 +59,8 @@ def layout(principal: Principal, ags: str = "", **_params: str) -> Component:
     from cockpit.dashboard.geo import geojson_url
 
     boundaries_url = geojson_url(get_display_geometry(session, principal).version)
-    name = next(
-        (o["label"] for o in municipality_choices(principal) if o["value"] == municipality_id), ags
-    )
+    choices = municipality_choices(session, principal)
+    name = next((c.name for c in choices if c.id == municipality_id), ags)
     start = html.Section(
         id=ids.SURVEY_START_PANEL,
         className="fl-card",
