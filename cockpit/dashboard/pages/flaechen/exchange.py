@@ -219,6 +219,11 @@ def apply(
 
 
 def register(app: Dash) -> None:
+    _register_export(app)
+    _register_import(app)
+
+
+def _register_export(app: Dash) -> None:
     @app.callback(
         Output(ids.AREAS_EXPORT_DOWNLOAD, "data"),
         Output(ids.AREAS_EXPORT_MESSAGE, "children"),
@@ -239,6 +244,8 @@ def register(app: Dash) -> None:
             return no_update, refusal_alert(error)
         return download.outputs()
 
+
+def _register_import(app: Dash) -> None:
     @app.callback(
         Output(ids.AREAS_IMPORT_MAPPING, "children"),
         Output(ids.AREAS_IMPORT_MESSAGE, "children", allow_duplicate=True),

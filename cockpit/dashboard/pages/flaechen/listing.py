@@ -247,6 +247,11 @@ def picked_area(trigger: Any, value: Any) -> Any:
 
 
 def register(app: Dash) -> None:
+    _register_list(app)
+    _register_table(app)
+
+
+def _register_list(app: Dash) -> None:
     @app.callback(
         Output(MAP_IDS.gewerbe, "data"),
         Output(MAP_IDS.industrie, "data"),
@@ -282,6 +287,8 @@ def register(app: Dash) -> None:
     def reset_filters(_n: int | None) -> tuple[Any, ...]:
         return RESET_VALUES
 
+
+def _register_table(app: Dash) -> None:
     @app.callback(
         Output(ids.AREAS_TABLE, "children"),
         Input(ids.AREAS_ROWS, "data"),
