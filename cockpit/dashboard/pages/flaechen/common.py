@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any, Final
 
-from dash import ctx, html
+from dash import ctx, dcc, html
 from dash.development.base_component import Component
 
 from cockpit.dashboard import ids
@@ -66,6 +66,16 @@ def labelled(label: str, control: Component, field: str | None = None, hint: str
             )
         )
     return html.Div(children, className="fl-field")
+
+
+def upload_box(component_id: str, what: str) -> Component:
+    """A drop zone for one file ("<what> hierher ziehen oder auswählen")."""
+    return dcc.Upload(
+        id=component_id,
+        children=html.Div([f"{what} hierher ziehen oder ", html.U("auswählen")]),
+        className="fl-upload",
+        multiple=False,
+    )
 
 
 def bump(value: Any) -> int:

@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
-from cockpit.dashboard.pages.flaechen.common import bump, labelled, log_refusal, refusal_alert
+from cockpit.dashboard.pages.flaechen.common import (
+    bump,
+    labelled,
+    log_refusal,
+    refusal_alert,
+    upload_box,
+)
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Principal
@@ -79,12 +85,7 @@ def _import_card() -> Component:
     source = dcc.Input(
         id=ids.AREAS_IMPORT_SOURCE, type="text", value=DEFAULT_SOURCE, className="fl-input"
     )
-    upload = dcc.Upload(
-        id=ids.AREAS_IMPORT_UPLOAD,
-        children=html.Div(["Geoportal-Datei hierher ziehen oder ", html.U("auswählen")]),
-        className="fl-upload",
-        multiple=False,
-    )
+    upload = upload_box(ids.AREAS_IMPORT_UPLOAD, "Geoportal-Datei")
     return html.Section(
         [
             html.H2("Import aus dem Geoportal", className="fl-h2"),

@@ -23,6 +23,7 @@ from cockpit.dashboard.pages.flaechen.common import (
     clicked,
     labelled,
     log_refusal,
+    upload_box,
     visible,
 )
 from cockpit.dashboard.presenters import areas as present
@@ -79,12 +80,7 @@ def _text(name: str, **extra: Any) -> Component:
 
 
 def _geometry_fieldset() -> Component:
-    upload = dcc.Upload(
-        id=ids.AREAS_FORM_UPLOAD,
-        children=html.Div(["Geometrie-Datei hierher ziehen oder ", html.U("auswählen")]),
-        className="fl-upload",
-        multiple=False,
-    )
+    upload = upload_box(ids.AREAS_FORM_UPLOAD, "Geometrie-Datei")
     return html.Fieldset(
         [
             html.Legend("Geometrie"),

@@ -2,8 +2,7 @@
 
 Pure functions (no database, no Flask request): the page callbacks call one service and hand
 its result here. Everything the user reads is German; numbers and dates via Babel. One module
-per feature; this package re-exports the names the pages and tests use.
-"""
+per feature; this package re-exports the names the pages and tests use."""
 
 from __future__ import annotations
 
@@ -18,22 +17,15 @@ from cockpit.dashboard.presenters.areas.common import (
     SOURCE_OPTIONS,
     STATUS_OPTIONS,
     alert,
-    code_options,
-    enum_label,
-    enum_options,
 )
 from cockpit.dashboard.presenters.areas.detail import (
     as_of_datetime,
-    definition_list,
     detail_panel,
-    history_table,
     snapshot_panel,
     snapshots_table,
 )
 from cockpit.dashboard.presenters.areas.due import due_panel
 from cockpit.dashboard.presenters.areas.exchange import (
-    NOT_MAPPED,
-    PREVIEW_COLUMNS,
     export_download,
     export_summary,
     import_result_message,
@@ -49,12 +41,9 @@ from cockpit.dashboard.presenters.areas.filters import (
     build_filter,
     export_query,
     fit_viewport,
-    float_or_none,
     int_tuple,
 )
 from cockpit.dashboard.presenters.areas.form import (
-    ERROR_FIELDS,
-    FORM_FIELDS,
     attributes_from_form,
     changed_attributes,
     check_message,
@@ -70,9 +59,7 @@ from cockpit.dashboard.presenters.areas.geometry import (
     highlight_feature,
     leaflet_bounds,
     pending_geometry_text,
-    read_layer,
     split_layers,
-    tooltip_text,
     upload_to_geojson,
 )
 from cockpit.dashboard.presenters.areas.review import (
@@ -93,9 +80,6 @@ from cockpit.dashboard.presenters.areas.survey import (
     protocol_summary,
 )
 from cockpit.dashboard.presenters.areas.table import (
-    SORTABLE,
-    TABLE_COLUMNS,
-    TABLE_PAGE_SIZE,
     area_table,
     page_of,
     sort_rows,
@@ -109,21 +93,14 @@ __all__ = [
     "AGE_OPTIONS",
     "AGE_STALE",
     "EMPTY_FC",
-    "ERROR_FIELDS",
-    "FORM_FIELDS",
     "KIND_OPTIONS",
     "METHOD_OPTIONS",
-    "NOT_MAPPED",
     "OBSTACLE_CHOICES",
     "OWNERSHIP_OPTIONS",
     "PLANNING_OPTIONS",
-    "PREVIEW_COLUMNS",
     "SERVICING_CHOICES",
-    "SORTABLE",
     "SOURCE_OPTIONS",
     "STATUS_OPTIONS",
-    "TABLE_COLUMNS",
-    "TABLE_PAGE_SIZE",
     "UploadProblem",
     "alert",
     "area_card",
@@ -134,27 +111,21 @@ __all__ = [
     "changed_attributes",
     "changes",
     "check_message",
-    "code_options",
     "current_row",
     "decode_upload",
-    "definition_list",
     "detail_layers",
     "detail_panel",
     "drawn_geometry",
     "due_panel",
     "edit_rings",
-    "enum_label",
-    "enum_options",
     "export_download",
     "export_query",
     "export_summary",
     "feature_bounds",
     "field_error_texts",
     "fit_viewport",
-    "float_or_none",
     "form_values",
     "highlight_feature",
-    "history_table",
     "import_result_message",
     "int_tuple",
     "leaflet_bounds",
@@ -169,7 +140,6 @@ __all__ = [
     "progress",
     "proposal_list",
     "protocol_summary",
-    "read_layer",
     "review_panel",
     "review_state",
     "snapshot_panel",
@@ -178,7 +148,6 @@ __all__ = [
     "split_layers",
     "summary_text",
     "table_rows",
-    "tooltip_text",
     "upload_to_geojson",
     "write_message",
 ]
