@@ -4,8 +4,9 @@ Callbacks are thin: read inputs, get the principal and the session, call one ser
 the result to :mod:`cockpit.dashboard.presenters.areas` or a bundle of this package whose
 ``outputs()`` is the callback's Output tuple, return. The services authorize every call; the
 UI only hides what a role cannot use. One module per feature: ``listing`` (filters, map
-layers, table), ``detail`` (selected area, delete / restore), ``form`` and ``geometry``
-(editing and proposals), ``due`` (fällige Bestätigungen), ``exchange`` (import / export).
+layers, table), ``detail`` (selected area, delete / restore), ``form_layout``, ``form`` and
+``geometry`` (editing and proposals), ``due`` (fällige Bestätigungen), ``exchange`` (import /
+export); ``layout`` puts them together.
 """
 
 from __future__ import annotations

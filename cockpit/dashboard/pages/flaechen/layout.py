@@ -19,7 +19,7 @@ from cockpit.dashboard.pages.flaechen.common import (
 )
 from cockpit.dashboard.pages.flaechen.detail import detail_side
 from cockpit.dashboard.pages.flaechen.exchange import exchange_panel
-from cockpit.dashboard.pages.flaechen.form import form_panel
+from cockpit.dashboard.pages.flaechen.form_layout import form_panel
 from cockpit.dashboard.pages.flaechen.listing import filter_panel
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import AccessDeniedError
