@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from cockpit import create_app
 from cockpit.dashboard.pages import erhebung, flaechen, pruefung
+from cockpit.dashboard.pages.flaechen.form import submit_form
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import AccessDeniedError, ConflictError, ValidationError
 from cockpit.domain.roles import Principal
 from cockpit.models import AreaPotential, AreaProposal, Municipality, User
 from cockpit.services import areas
+from cockpit.services.municipalities import municipality_choices
 from cockpit.settings import Settings
 from cockpit.web import get_db
 from tests.config_support import TEST_CONFIG, TEST_METRIC_CRS
@@ -115,8 +117,8 @@ def test_layout_for_kreis_offers_editing_and_exchange(app: Flask) -> None:
         assert component_id in found
     assert _style(page, "areas-new") == {}
     assert _style(page, "areas-propose-new") == {"display": "none"}
-    options = flaechen.municipality_choices(kreis)
-    assert len(options) == 53 and options[0]["label"] < options[-1]["label"]
+    choices = municipality_choices(get_db(), kreis)
+    assert len(choices) == 53 and choices[0].name < choices[-1].name
 
 
 def test_layout_for_kommune_offers_proposals_only_for_own_municipality(app: Flask) -> None:
@@ -125,7 +127,7 @@ def test_layout_for_kommune_offers_proposals_only_for_own_municipality(app: Flas
     assert _style(page, "areas-new") == {"display": "none"}
     assert _style(page, "areas-propose-new") == {}
     assert "areas-import-upload" not in _ids(page)
-    assert [o["label"] for o in flaechen.municipality_choices(kommune)] == ["Görlitz"]
+    assert [c.name for c in municipality_choices(get_db(), kommune)] == ["Görlitz"]
     with pytest.raises(AccessDeniedError):
         erhebung.layout(kommune, ags=GOERLITZ)
     assert "review-list" in _ids(pruefung.layout(kommune))
@@ -146,7 +148,7 @@ def test_submit_new_area_then_conflict_on_stale_version(app: Flask) -> None:
         "municipality_id": _municipality_id(GOERLITZ),
         "servicing": ["strasse", "strom"],
     }
-    outcome = flaechen._submit_form(kreis, {"mode": "new"}, values, "Test", _square(GOERLITZ))
+    outcome = submit_form(get_db(), kreis, {"mode": "new"}, values, "Test", _square(GOERLITZ))
     assert outcome.area_id is not None
     created = get_db().get(AreaPotential, outcome.area_id)
     assert created is not None and created.servicing == ["strasse", "strom"]
@@ -160,19 +162,19 @@ def test_submit_new_area_then_conflict_on_stale_version(app: Flask) -> None:
         "original": present.form_values(detail),
     }
     changed = {**present.form_values(detail), "status": "reserviert"}
-    flaechen._submit_form(kreis, form_mode, changed, "Reservierung", None)
+    submit_form(get_db(), kreis, form_mode, changed, "Reservierung", None)
     assert get_db().get(AreaPotential, detail.id).status.value == "reserviert"
     # The same (now outdated) form again: refused, nothing overwritten.
     with pytest.raises(ConflictError):
-        flaechen._submit_form(kreis, form_mode, {**changed, "status": "vermarktet"}, "", None)
+        submit_form(get_db(), kreis, form_mode, {**changed, "status": "vermarktet"}, "", None)
     get_db().expire_all()
     assert get_db().get(AreaPotential, detail.id).status.value == "reserviert"
 
 
 def test_submit_without_geometry_names_the_field(app: Flask) -> None:
     with pytest.raises(ValidationError) as error:
-        flaechen._submit_form(
-            _principal("kreis"), {"mode": "new"}, present.form_values(None), "", None
+        submit_form(
+            get_db(), _principal("kreis"), {"mode": "new"}, present.form_values(None), "", None
         )
     assert error.value.field == "geometry"
     assert present.field_error_texts(error.value.field, error.value.user_message) == {
@@ -184,7 +186,8 @@ def test_kommune_proposal_is_scoped_to_own_municipality(app: Flask) -> None:
     kommune = _principal("kommune.goerlitz")
     values = {**present.form_values(None), "name": "Vorschlag Seitentest"}
     before = len(get_db().scalars(select(AreaProposal.id)).all())
-    outcome = flaechen._submit_form(
+    outcome = submit_form(
+        get_db(),
         kommune,
         {"mode": "propose_new"},
         {**values, "municipality_id": _municipality_id(GOERLITZ)},
@@ -195,7 +198,8 @@ def test_kommune_proposal_is_scoped_to_own_municipality(app: Flask) -> None:
     assert len(get_db().scalars(select(AreaProposal.id)).all()) == before + 1
     # A foreign municipality id from a manipulated dropdown is refused by the service.
     with pytest.raises(AccessDeniedError):
-        flaechen._submit_form(
+        submit_form(
+            get_db(),
             kommune,
             {"mode": "propose_new"},
             {**values, "municipality_id": _municipality_id(ZITTAU)},
@@ -204,7 +208,8 @@ def test_kommune_proposal_is_scoped_to_own_municipality(app: Flask) -> None:
         )
     # Kommune users cannot create areas directly either.
     with pytest.raises(AccessDeniedError):
-        flaechen._submit_form(
+        submit_form(
+            get_db(),
             kommune,
             {"mode": "new"},
             {**values, "municipality_id": _municipality_id(GOERLITZ)},

@@ -16,7 +16,7 @@ from dash import html
 from cockpit.dashboard.components import area_map as amap
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import ValidationError
-from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, SurveyOutcome
+from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, ConfirmationMethod, SurveyOutcome
 from cockpit.services.area_survey import SurveyRow, SurveyView
 from cockpit.services.areas import AreaListItem, AreaListResult
 
@@ -93,7 +93,7 @@ def _hrefs(component: Any) -> dict[str, str]:
 
 def test_download_links_carry_the_current_filters() -> None:
     from cockpit.dashboard.components import export_links
-    from cockpit.dashboard.pages import flaechen
+    from cockpit.dashboard.pages.flaechen.listing import download_links
     from cockpit.domain.roles import Principal, Role
 
     filters = present.build_filter(
@@ -139,7 +139,7 @@ def test_download_links_carry_the_current_filters() -> None:
 
     # The page writes them for roles with export permission only.
     kommune = Principal(1, "k", Role.KOMMUNE, frozenset({7}))
-    table_links, map_links = flaechen._download_links(kommune, filters, {"7": "14626110"})
+    table_links, map_links = download_links(kommune, filters, {"7": "14626110"})
     own_query = query.replace("14626110,14626610", "14626110")
     assert _hrefs(table_links)["Tabelle CSV"] == f"/export/tabelle/flaechen.csv?{own_query}"
     assert _hrefs(map_links)["GeoJSON"].startswith("/export/ebene/flaechen.geojson?kinds=")
@@ -147,7 +147,7 @@ def test_download_links_carry_the_current_filters() -> None:
         f"/export/flaechen/karte.pdf?{own_query}&paper=A4"
     )
     admin = Principal(2, "a", Role.ADMIN)
-    assert flaechen._download_links(admin, filters, ags) == ([], [])
+    assert download_links(admin, filters, ags) == ([], [])
 
 
 def test_fit_viewport_flies_to_the_result_bounds() -> None:
@@ -435,7 +435,7 @@ def _survey(outcomes: list[SurveyOutcome | None]) -> SurveyView:
         held_on=dt.date(2026, 11, 22),
         held_on_text="22.11.2026",
         participants="Frau Muster",
-        method=present.ConfirmationMethod.GESPRAECH,
+        method=ConfirmationMethod.GESPRAECH,
         method_label="Gespräch",
         closed_at=None,
         is_closed=False,

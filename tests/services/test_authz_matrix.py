@@ -64,6 +64,7 @@ from cockpit.services import (
     importing,
     kenndaten,
     maps,
+    municipalities,
     profile,
     users,
 )
@@ -249,6 +250,15 @@ def _no_foreign_rows(c: Ctx, p: Principal, m: int, result: Any) -> None:
     if p.role is Role.KOMMUNE:
         assert rows, "the demo data has rows of the own municipality"
         assert {r.municipality_id for r in rows} <= p.municipality_ids
+
+
+def _own_choices_only(p: Principal, result: Any) -> None:
+    """A Kommune user chooses among its own municipalities only (and has one)."""
+    ids = {choice.id for choice in result}
+    if p.role is Role.KOMMUNE:
+        assert ids and ids <= p.municipality_ids
+    elif not p.has_district_wide(Permission.VIEW_CONFIDENTIAL):
+        assert not ids
 
 
 def _new_user(c: Ctx, m: int) -> int:
@@ -588,6 +598,12 @@ MATRIX: dict[str, Row] = {
     ),
     "maps.get_ranking": Row(lambda c, p, m: maps.get_ranking(c.s, p, *c.indicator()), EVERYONE),
     "maps.list_indicators": Row(lambda c, p, m: maps.list_indicators(c.s, p), EVERYONE),
+    # ---- municipalities (choice lists, scoped: a Kommune user gets its own only)
+    "municipalities.municipality_choices": Row(
+        lambda c, p, m: municipalities.municipality_choices(c.s, p),
+        VIEWERS_FILTERED,
+        lambda c, p, m, result: _own_choices_only(p, result),
+    ),
     # ---- profile (public profile of any municipality)
     "profile.get_profile": Row(
         lambda c, p, m: profile.get_profile(c.s, p, m, config=TEST_CONFIG), EVERYONE

@@ -10,22 +10,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
+from sqlalchemy.orm import Session
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
 from cockpit.dashboard.components import area_map as amap
-from cockpit.dashboard.pages.flaechen import municipality_choices
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import AccessDeniedError, CockpitError, ValidationError
 from cockpit.domain.roles import Permission, Principal
-from cockpit.domain.vocab import SurveyOutcome
+from cockpit.domain.vocab import AreaKind, SurveyOutcome
 from cockpit.exports.area_protocol import protocol_csv, protocol_filename, protocol_pdf
 from cockpit.services import area_survey, areas, authz
+from cockpit.services.area_survey import SurveyRow, SurveyView
+from cockpit.services.areas import AreaDetail
 from cockpit.services.maps import get_display_geometry
+from cockpit.services.municipalities import municipality_choices
 from cockpit.services.profile import municipality_id_for_ags
 from cockpit.web import get_config, get_db
 
@@ -59,9 +63,8 @@ def layout(principal: Principal, ags: str = "", **_params: str) -> Component:
     from cockpit.dashboard.geo import geojson_url
 
     boundaries_url = geojson_url(get_display_geometry(session, principal).version)
-    name = next(
-        (o["label"] for o in municipality_choices(principal) if o["value"] == municipality_id), ags
-    )
+    choices = municipality_choices(session, principal)
+    name = next((c.name for c in choices if c.id == municipality_id), ags)
     start = html.Section(
         id=ids.SURVEY_START_PANEL,
         className="fl-card",
@@ -275,7 +278,142 @@ def layout(principal: Principal, ags: str = "", **_params: str) -> Component:
     )
 
 
+OUTCOMES = {
+    ids.SURVEY_CONFIRM: SurveyOutcome.BESTAETIGT,
+    ids.SURVEY_CHANGED: SurveyOutcome.GEAENDERT,
+    ids.SURVEY_DROPPED: SurveyOutcome.ENTFAELLT,
+}
+
+
+SurveyPosition = tuple[SurveyView, SurveyRow | None, AreaDetail | None]
+
+
+def _clicked() -> bool:
+    return bool(ctx.triggered and ctx.triggered[0].get("value"))
+
+
+def start_survey(
+    session: Session, principal: Principal, context: dict[str, Any], held_on: Any, *rest: Any
+) -> SurveyView:
+    """Start the conversation (date, participants, method) for the page's municipality."""
+    participants, method = rest
+    return area_survey.start_survey(
+        session,
+        principal,
+        int(context["municipality_id"]),
+        present.parse_day(held_on),
+        participants or "",
+        present.method(method),
+    )
+
+
+@dataclass(frozen=True)
+class SurveyStep:
+    """Outputs of the current step: progress, area card, map layers and focus, note."""
+
+    progress: Any
+    card: Any
+    layers: dict[AreaKind, dict[str, Any]] | None = None
+    viewport: Any = no_update
+    size_key: Any = no_update  # a new value makes Leaflet measure the (once hidden) map
+
+    @classmethod
+    def refused(cls, message: str) -> SurveyStep:
+        return cls(present.alert(message, "error"), "")
+
+    @classmethod
+    def of(cls, step: SurveyPosition, index: Any, size_key: str) -> SurveyStep:
+        view, row, detail = step
+        viewport = (
+            {"bounds": present.leaflet_bounds(detail.bounds), "transition": "flyToBounds"}
+            if detail is not None
+            else no_update
+        )
+        return cls(
+            present.progress(view, index),
+            present.area_card(view, row, detail),
+            present.detail_layers(detail),
+            viewport,
+            size_key,
+        )
+
+    def outputs(self) -> tuple[Any, ...]:
+        layers = self.layers or {}
+        kinds = (AreaKind.GEWERBE, AreaKind.INDUSTRIE, AreaKind.BRACHE)
+        return (
+            self.progress,
+            self.card,
+            *(layers.get(kind, present.EMPTY_FC) for kind in kinds),
+            self.viewport,
+            "",
+            self.size_key,
+        )
+
+
+def load_step(session: Session, principal: Principal, survey_id: int, index: Any) -> SurveyPosition:
+    """The survey, its row at step ``index`` and that area (``None`` past the last one)."""
+    view = area_survey.get_survey(session, principal, survey_id)
+    row = present.current_row(view, index)
+    if row is None:
+        return view, None, None
+    return view, row, areas.get_area(session, principal, row.area_id, config=get_config())
+
+
+def record_step(
+    session: Session,
+    principal: Principal,
+    survey_id: int,
+    index: Any,
+    outcome: SurveyOutcome,
+    changed: tuple[Any, Any, Any],
+    note: str,
+) -> tuple[Component, int]:
+    """Record the outcome for the current area; the message and the next open step."""
+    view = area_survey.get_survey(session, principal, survey_id)
+    row = present.current_row(view, index)
+    if row is None:
+        raise ValidationError(
+            "no current area", "Es ist keine Fläche ausgewählt; bitte „Zurück“ nutzen."
+        )
+    changes = present.changes(*changed) if outcome is SurveyOutcome.GEAENDERT else None
+    area_survey.record_outcome(
+        session,
+        principal,
+        survey_id,
+        row.area_id,
+        outcome,
+        row.version,
+        changes=changes,
+        note=note,
+        config=get_config(),
+    )
+    view = area_survey.get_survey(session, principal, survey_id)
+    message = present.alert(f"„{row.name}“: {outcome.label}.", "success")
+    return message, present.next_open_index(view, index)
+
+
+def record_new(
+    session: Session,
+    principal: Principal,
+    survey_id: int,
+    attributes: dict[str, Any],
+    geometry: dict[str, Any],
+    note: str,
+) -> Component:
+    """Capture an area that came up in the conversation; the German result."""
+    result = area_survey.record_new_area(
+        session, principal, survey_id, attributes, geometry, note=note, config=get_config()
+    )
+    return present.write_message(result, "Neu erfasst:")
+
+
 def register_callbacks(app: Dash) -> None:
+    _register_start(app)
+    _register_record(app)
+    _register_finish(app)
+
+
+def _register_start(app: Dash) -> None:
     @app.callback(
         Output(ids.SURVEY_ID, "data"),
         Output(ids.SURVEY_START_PANEL, "style"),
@@ -289,25 +427,13 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def start(
-        n_clicks: int | None,
-        context: dict[str, Any] | None,
-        held_on: str | None,
-        participants: str | None,
-        method: str | None,
+        n_clicks: Any, context: Any, held_on: Any, participants: Any, method: Any
     ) -> tuple[Any, ...]:
         if not n_clicks or not context:
             return no_update, no_update, no_update, no_update
         principal = current_principal()
         try:
-            day = present.parse_day(held_on)
-            view = area_survey.start_survey(
-                get_db(),
-                principal,
-                int(context["municipality_id"]),
-                day,
-                participants or "",
-                present.method(method),
-            )
+            view = start_survey(get_db(), principal, context, held_on, participants, method)
         except CockpitError as error:
             log.info("survey start refused for %s: %s", principal.log_ref, error)
             return no_update, no_update, no_update, present.alert(error.user_message, "error")
@@ -327,47 +453,14 @@ def register_callbacks(app: Dash) -> None:
         Input(ids.SURVEY_REFRESH, "data"),
         prevent_initial_call=True,
     )
-    def show_current(survey_id: Any, index: Any, _refresh: Any) -> tuple[Any, ...]:
+    def show_current(survey_id: Any, index: Any, refresh: Any) -> tuple[Any, ...]:
         if not isinstance(survey_id, int):
             return (no_update,) * 8
-        principal = current_principal()
-        session = get_db()
         try:
-            view = area_survey.get_survey(session, principal, survey_id)
-            row = present.current_row(view, index)
-            detail = (
-                areas.get_area(session, principal, row.area_id, config=get_config())
-                if row is not None
-                else None
-            )
+            step = load_step(get_db(), current_principal(), survey_id, index)
         except CockpitError as error:
-            empty = present.EMPTY_FC
-            return (
-                present.alert(error.user_message, "error"),
-                "",
-                empty,
-                empty,
-                empty,
-                no_update,
-                "",
-            )
-        layers = present.detail_layers(detail)
-        viewport = (
-            {"bounds": present.leaflet_bounds(detail.bounds), "transition": "flyToBounds"}
-            if detail is not None
-            else no_update
-        )
-        return (
-            present.progress(view, index),
-            present.area_card(view, row, detail),
-            layers[present.AreaKind.GEWERBE],
-            layers[present.AreaKind.INDUSTRIE],
-            layers[present.AreaKind.BRACHE],
-            viewport,
-            "",
-            # The map was created hidden (size 0): let Leaflet measure it again.
-            f"{survey_id}-{index}-{_refresh}",
-        )
+            return SurveyStep.refused(error.user_message).outputs()
+        return SurveyStep.of(step, index, f"{survey_id}-{index}-{refresh}").outputs()
 
     @app.callback(
         Output(ids.SURVEY_INDEX, "data", allow_duplicate=True),
@@ -377,11 +470,13 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def navigate(_prev: int | None, _next: int | None, index: Any) -> Any:
-        if not ctx.triggered or not ctx.triggered[0].get("value"):
+        if not _clicked():
             return no_update
         current = index if isinstance(index, int) else 0
         return max(current + (1 if ctx.triggered_id == ids.SURVEY_NEXT else -1), 0)
 
+
+def _register_record(app: Dash) -> None:
     @app.callback(
         Output(ids.SURVEY_MESSAGE, "children", allow_duplicate=True),
         Output(ids.SURVEY_INDEX, "data", allow_duplicate=True),
@@ -398,56 +493,19 @@ def register_callbacks(app: Dash) -> None:
         State(ids.SURVEY_REFRESH, "data"),
         prevent_initial_call=True,
     )
-    def record(
-        _c: int | None,
-        _g: int | None,
-        _d: int | None,
-        survey_id: Any,
-        index: Any,
-        note: str | None,
-        new_status: str | None,
-        new_name: str | None,
-        new_net: Any,
-        refresh: Any,
-    ) -> tuple[Any, ...]:
-        if not ctx.triggered or not ctx.triggered[0].get("value") or not isinstance(survey_id, int):
+    def record(*args: Any) -> tuple[Any, ...]:
+        survey_id, index, note, *changed, refresh = args[3:]
+        if not _clicked() or not isinstance(survey_id, int):
             return no_update, no_update, no_update
-        outcome = {
-            ids.SURVEY_CONFIRM: SurveyOutcome.BESTAETIGT,
-            ids.SURVEY_CHANGED: SurveyOutcome.GEAENDERT,
-            ids.SURVEY_DROPPED: SurveyOutcome.ENTFAELLT,
-        }[str(ctx.triggered_id)]
-        principal = current_principal()
-        session = get_db()
+        outcome, principal = OUTCOMES[str(ctx.triggered_id)], current_principal()
         try:
-            view = area_survey.get_survey(session, principal, survey_id)
-            row = present.current_row(view, index)
-            if row is None:
-                raise ValidationError(
-                    "no current area", "Es ist keine Fläche ausgewählt; bitte „Zurück“ nutzen."
-                )
-            changes = (
-                present.changes(new_status, new_name, new_net)
-                if outcome is SurveyOutcome.GEAENDERT
-                else None
+            message, next_index = record_step(
+                get_db(), principal, survey_id, index, outcome, tuple(changed), note or ""
             )
-            area_survey.record_outcome(
-                session,
-                principal,
-                survey_id,
-                row.area_id,
-                outcome,
-                row.version,
-                changes=changes,
-                note=note or "",
-                config=get_config(),
-            )
-            view = area_survey.get_survey(session, principal, survey_id)
         except CockpitError as error:
             log.info("survey outcome refused for %s: %s", principal.log_ref, error)
             return present.alert(error.user_message, "error"), no_update, no_update
-        message = present.alert(f"„{row.name}“: {outcome.label}.", "success")
-        return message, present.next_open_index(view, index), int(refresh or 0) + 1
+        return message, next_index, int(refresh or 0) + 1
 
     @app.callback(
         Output(ids.SURVEY_MESSAGE, "children", allow_duplicate=True),
@@ -463,44 +521,27 @@ def register_callbacks(app: Dash) -> None:
         State(ids.SURVEY_REFRESH, "data"),
         prevent_initial_call=True,
     )
-    def record_new(
-        n_clicks: int | None,
-        survey_id: Any,
-        name: str | None,
-        kind: str | None,
-        status: str | None,
-        drawn: dict[str, Any] | None,
-        note: str | None,
-        refresh: Any,
+    def record_new_area(
+        n_clicks: Any, survey_id: Any, name: Any, kind: Any, status: Any, *rest: Any
     ) -> tuple[Any, ...]:
+        drawn, note, refresh = rest
         if not n_clicks or not isinstance(survey_id, int):
             return no_update, no_update, no_update
         geometry = present.drawn_geometry(drawn)
         if geometry is None:
-            return (
-                present.alert("Bitte zeichnen Sie die neue Fläche in der Karte.", "error"),
-                no_update,
-                no_update,
-            )
-        principal = current_principal()
+            message = present.alert("Bitte zeichnen Sie die neue Fläche in der Karte.", "error")
+            return message, no_update, no_update
+        attributes = {"name": name or "", "kind": kind, "status": status}
         try:
-            result = area_survey.record_new_area(
-                get_db(),
-                principal,
-                survey_id,
-                {"name": name or "", "kind": kind, "status": status},
-                geometry,
-                note=note or "",
-                config=get_config(),
+            message = record_new(
+                get_db(), current_principal(), survey_id, attributes, geometry, note or ""
             )
         except CockpitError as error:
             return present.alert(error.user_message, "error"), no_update, no_update
-        return (
-            present.write_message(result, "Neu erfasst:"),
-            int(refresh or 0) + 1,
-            amap.edit_children(MAP_IDS.edit_control),
-        )
+        return message, int(refresh or 0) + 1, amap.edit_children(MAP_IDS.edit_control)
 
+
+def _register_finish(app: Dash) -> None:
     @app.callback(
         Output(ids.SURVEY_WALK_PANEL, "style", allow_duplicate=True),
         Output(ids.SURVEY_DONE_PANEL, "style"),
@@ -527,7 +568,7 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def download(_pdf: int | None, _csv: int | None, survey_id: Any) -> Any:
-        if not ctx.triggered or not ctx.triggered[0].get("value") or not isinstance(survey_id, int):
+        if not _clicked() or not isinstance(survey_id, int):
             return no_update
         protocol = area_survey.get_protocol(get_db(), current_principal(), survey_id)
         if ctx.triggered_id == ids.SURVEY_PDF:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.development.base_component import Component
+from sqlalchemy.orm import Session
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
@@ -176,6 +177,67 @@ def preview_block(preview: bulk_indicators.IndicatorPreview) -> html.Div:
     )
 
 
+def _refusal(text: str) -> html.P:
+    return html.P(text, role="alert", className="kd-form-message is-error")
+
+
+def load_preview(
+    session: Session,
+    principal: Principal,
+    contents: Any,
+    indicator_id: Any,
+    year: Any,
+    filename: Any,
+) -> bulk_indicators.IndicatorPreview:
+    """The preview of an uploaded file (raises ``ValueError``/``TypeError`` without choice)."""
+    return bulk_indicators.preview_indicator_update(
+        session,
+        principal,
+        int(indicator_id),
+        int(year) if year is not None else 0,
+        str(filename or "upload"),
+        _decode(str(contents)),
+        max_bytes=_max_bytes(),
+    )
+
+
+def preview_outputs(preview: bulk_indicators.IndicatorPreview, contents: Any) -> tuple[Any, ...]:
+    """Preview, the store for "Übernehmen" (disabled when nothing can be written), no result."""
+    store = {
+        "indicator_id": preview.indicator_id,
+        "year": preview.year,
+        "filename": preview.filename,
+        "contents": contents,
+        "fingerprint": preview.fingerprint,
+    }
+    return preview_block(preview), store, preview.writable == 0, ""
+
+
+def apply_stored(
+    session: Session, principal: Principal, store: dict[str, Any]
+) -> bulk_indicators.ApplyResult:
+    """Apply the previewed file (raises ``KeyError``/``ValueError`` for a broken store)."""
+    return bulk_indicators.apply_indicator_update(
+        session,
+        principal,
+        int(store["indicator_id"]),
+        int(store["year"]),
+        str(store["filename"]),
+        _decode(str(store["contents"])),
+        str(store["fingerprint"]),
+        max_bytes=_max_bytes(),
+    )
+
+
+def applied_message(result: bulk_indicators.ApplyResult) -> html.P:
+    return html.P(
+        f"Übernommen: {result.indicator_label} {result.year} – {result.created} neu, "
+        f"{result.updated} geändert, {result.unchanged} unverändert, "
+        f"{result.unmatched} nicht zugeordnet.",
+        className="kd-status",
+    )
+
+
 def register_callbacks(app: Dash) -> None:
     @app.callback(
         Output(ids.INDICATOR_IMPORT_PREVIEW, "children"),
@@ -191,34 +253,14 @@ def register_callbacks(app: Dash) -> None:
     def _preview(contents: Any, indicator_id: Any, year: Any, filename: Any) -> tuple[Any, ...]:
         if not contents:
             return no_update, None, True, ""
+        principal = current_principal()
         try:
-            content = _decode(str(contents))
-            preview = bulk_indicators.preview_indicator_update(
-                get_db(),
-                current_principal(),
-                int(indicator_id),
-                int(year) if year is not None else 0,
-                str(filename or "upload"),
-                content,
-                max_bytes=_max_bytes(),
-            )
+            preview = load_preview(get_db(), principal, contents, indicator_id, year, filename)
         except (TypeError, ValueError):
             return html.P("Bitte wählen Sie Kennzahl und Jahr.", role="alert"), None, True, ""
         except CockpitError as exc:
-            return (
-                html.P(exc.user_message, role="alert", className="kd-form-message is-error"),
-                None,
-                True,
-                "",
-            )
-        store = {
-            "indicator_id": preview.indicator_id,
-            "year": preview.year,
-            "filename": preview.filename,
-            "contents": contents,
-            "fingerprint": preview.fingerprint,
-        }
-        return preview_block(preview), store, preview.writable == 0, ""
+            return _refusal(exc.user_message), None, True, ""
+        return preview_outputs(preview, contents)
 
     @app.callback(
         Output(ids.INDICATOR_IMPORT_RESULT, "children", allow_duplicate=True),
@@ -231,28 +273,9 @@ def register_callbacks(app: Dash) -> None:
         if not n_clicks or not store:
             return no_update, no_update
         try:
-            result = bulk_indicators.apply_indicator_update(
-                get_db(),
-                current_principal(),
-                int(store["indicator_id"]),
-                int(store["year"]),
-                str(store["filename"]),
-                _decode(str(store["contents"])),
-                str(store["fingerprint"]),
-                max_bytes=_max_bytes(),
-            )
+            result = apply_stored(get_db(), current_principal(), store)
         except (KeyError, TypeError, ValueError):
             return html.P("Bitte laden Sie die Datei erneut hoch.", role="alert"), True
         except CockpitError as exc:
-            return html.P(
-                exc.user_message, role="alert", className="kd-form-message is-error"
-            ), True
-        return (
-            html.P(
-                f"Übernommen: {result.indicator_label} {result.year} – {result.created} neu, "
-                f"{result.updated} geändert, {result.unchanged} unverändert, "
-                f"{result.unmatched} nicht zugeordnet.",
-                className="kd-status",
-            ),
-            True,
-        )
+            return _refusal(exc.user_message), True
+        return applied_message(result), True

@@ -295,6 +295,12 @@ def delete_confirmed(store: Any, context: Any) -> tuple[Any, Any, Any, Any, Any]
 
 
 def register_callbacks(app: Dash) -> None:
+    _register_dialog(app)
+    _register_save(app)
+    _register_delete(app)
+
+
+def _register_dialog(app: Dash) -> None:
     @app.callback(
         Output(ids.KOMMUNE_SECTIONS, "className"),
         Output(ids.KOMMUNE_EDIT_MODE, "children"),
@@ -332,6 +338,8 @@ def register_callbacks(app: Dash) -> None:
             return no_update, no_update
         return MODAL_CLOSED, []
 
+
+def _register_save(app: Dash) -> None:
     @app.callback(
         Output({"type": ids.KOMMUNE_FIELD_ERROR, "name": ALL}, "children"),
         Output(ids.KOMMUNE_FORM_MESSAGE, "children"),
@@ -364,6 +372,8 @@ def register_callbacks(app: Dash) -> None:
             )
         return save_form(values, field_ids, store, context)
 
+
+def _register_delete(app: Dash) -> None:
     @app.callback(
         Output(ids.KOMMUNE_DELETE_CONFIRM, "hidden"),
         Output(ids.KOMMUNE_FORM_MESSAGE, "children", allow_duplicate=True),

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
+from sqlalchemy.orm import Session
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
@@ -20,6 +22,7 @@ from cockpit.domain.errors import AccessDeniedError, CockpitError, ConflictError
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import ReviewState
 from cockpit.services import area_review, authz
+from cockpit.services.area_review import ProposalReview
 from cockpit.services.maps import get_display_geometry
 from cockpit.web import get_config, get_db
 
@@ -161,7 +164,69 @@ def layout(principal: Principal, **_params: str) -> Component:
     )
 
 
+@dataclass(frozen=True)
+class ReviewView:
+    """Outputs of the proposal callback: panel, old/new layers, viewports, decision, state."""
+
+    state: dict[str, Any]  # the page's review state (proposal, version, may_review)
+    panel: Any = no_update
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+    viewport: Any = no_update
+    decision: bool = False  # the accept / reject controls show
+
+    @classmethod
+    def of(cls, review: ProposalReview, state: dict[str, Any]) -> ReviewView:
+        proposal = review.proposal
+        bounds = present.feature_bounds([review.old_geojson, review.new_geojson])
+        state = {**state, "proposal": proposal.id, "version": review.current_version}
+        return cls(
+            state,
+            present.review_panel(review),
+            present.highlight_feature(review.old_geojson),
+            present.highlight_feature(review.new_geojson),
+            {"bounds": bounds, "transition": "fitBounds"} if bounds else no_update,
+            proposal.state is ReviewState.OPEN and bool(state.get("may_review")),
+        )
+
+    def outputs(self) -> tuple[Any, ...]:
+        return (
+            self.panel,
+            self.old or present.EMPTY_FC,
+            self.new or present.EMPTY_FC,
+            self.viewport,
+            self.viewport,
+            SHOWN if self.decision else HIDDEN,
+            self.state,
+        )
+
+
+def decide_proposal(
+    session: Session, principal: Principal, accept: bool, state: dict[str, Any], reason: str
+) -> Component:
+    """Accept (against the area version shown) or reject the proposal; the German result."""
+    proposal_id = int(state["proposal"])
+    if not accept:
+        area_review.reject_proposal(session, principal, proposal_id, reason)
+        return present.alert(f"Vorschlag Nr. {proposal_id} abgelehnt.", "success")
+    version = state.get("version")
+    result = area_review.accept_proposal(
+        session,
+        principal,
+        proposal_id,
+        expected_version=version if isinstance(version, int) else None,
+        reason=reason,
+        config=get_config(),
+    )
+    return present.write_message(result, f"Vorschlag Nr. {proposal_id} angenommen:")
+
+
 def register_callbacks(app: Dash) -> None:
+    _register_proposals(app)
+    _register_review(app)
+
+
+def _register_proposals(app: Dash) -> None:
     @app.callback(
         Output(ids.REVIEW_LIST, "children"),
         Input(ids.REVIEW_STATE, "value"),
@@ -186,6 +251,8 @@ def register_callbacks(app: Dash) -> None:
             return no_update
         return int(ctx.triggered_id["index"])
 
+
+def _register_review(app: Dash) -> None:
     @app.callback(
         Output(ids.REVIEW_DETAIL, "children"),
         Output(OLD_LAYER, "data"),
@@ -200,38 +267,16 @@ def register_callbacks(app: Dash) -> None:
     )
     def show(selected: Any, _refresh: Any, state: dict[str, Any] | None) -> tuple[Any, ...]:
         state = dict(state or {})
-        empty = present.EMPTY_FC
         if not isinstance(selected, int):
-            return no_update, empty, empty, no_update, no_update, HIDDEN, state
+            return ReviewView(state).outputs()
+        principal = current_principal()
         try:
             review = area_review.get_proposal_review(
-                get_db(), current_principal(), selected, config=get_config()
+                get_db(), principal, selected, config=get_config()
             )
         except CockpitError as error:
-            return (
-                present.alert(error.user_message, "error"),
-                empty,
-                empty,
-                no_update,
-                no_update,
-                HIDDEN,
-                state,
-            )
-        old_fc = present.highlight_feature(review.old_geojson)
-        new_fc = present.highlight_feature(review.new_geojson)
-        bounds = present.feature_bounds([review.old_geojson, review.new_geojson])
-        viewport = {"bounds": bounds, "transition": "fitBounds"} if bounds else no_update
-        open_ = review.proposal.state is ReviewState.OPEN
-        state.update({"proposal": selected, "version": review.current_version})
-        return (
-            present.review_panel(review),
-            old_fc,
-            new_fc,
-            viewport,
-            viewport,
-            SHOWN if open_ and state.get("may_review") else HIDDEN,
-            state,
-        )
+            return ReviewView(state, present.alert(error.user_message, "error")).outputs()
+        return ReviewView.of(review, state).outputs()
 
     @app.callback(
         Output(ids.REVIEW_MESSAGE, "children"),
@@ -245,37 +290,17 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def decide(
-        _accept: int | None,
-        _reject: int | None,
-        state: dict[str, Any] | None,
-        reason: str | None,
-        refresh: Any,
+        _accept: Any, _reject: Any, state: dict[str, Any] | None, reason: Any, refresh: Any
     ) -> tuple[Any, ...]:
-        if not ctx.triggered or not ctx.triggered[0].get("value") or not state:
+        clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+        if not clicked or not state or not isinstance(state.get("proposal"), int):
             return no_update, no_update, no_update
-        proposal_id = state.get("proposal")
-        if not isinstance(proposal_id, int):
-            return no_update, no_update, no_update
-        principal = current_principal()
-        session = get_db()
+        principal, accept = current_principal(), ctx.triggered_id == ids.REVIEW_ACCEPT
         try:
-            if ctx.triggered_id == ids.REVIEW_ACCEPT:
-                version = state.get("version")
-                result = area_review.accept_proposal(
-                    session,
-                    principal,
-                    proposal_id,
-                    expected_version=version if isinstance(version, int) else None,
-                    reason=reason or "",
-                    config=get_config(),
-                )
-                message = present.write_message(result, f"Vorschlag Nr. {proposal_id} angenommen:")
-            else:
-                area_review.reject_proposal(session, principal, proposal_id, reason or "")
-                message = present.alert(f"Vorschlag Nr. {proposal_id} abgelehnt.", "success")
-        except ConflictError as error:
-            return present.alert(error.user_message, "error"), int(refresh or 0) + 1, no_update
+            message = decide_proposal(get_db(), principal, accept, state, reason or "")
         except CockpitError as error:
             log.info("review decision refused for %s: %s", principal.log_ref, error)
-            return present.alert(error.user_message, "error"), no_update, no_update
+            # A conflict (the area changed meanwhile) reloads the comparison.
+            refreshed = int(refresh or 0) + 1 if isinstance(error, ConflictError) else no_update
+            return present.alert(error.user_message, "error"), refreshed, no_update
         return message, int(refresh or 0) + 1, ""

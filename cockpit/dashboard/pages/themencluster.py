@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html, no_update
 from dash.development.base_component import Component
+from sqlalchemy.orm import Session
 
 from cockpit.auth.principal import current_principal
 from cockpit.dashboard import ids
@@ -231,6 +232,14 @@ def layout(principal: Principal, **_params: str) -> Component:
     )
 
 
+def load_cluster(
+    session: Session, principal: Principal, cluster_id: Any
+) -> tuple[kenndaten.ClusterOverview, tuple[str, list[tuple[str, str]], Bounds | None]]:
+    """The overview of the chosen cluster (``None``: all) and the map geometry."""
+    chosen = int(cluster_id) if cluster_id is not None else None
+    return kenndaten.cluster_overview(session, principal, chosen), _geometry(principal)
+
+
 def register_callbacks(app: Dash) -> None:
     @app.callback(
         Output(ids.CLUSTER_MAP, "figure"),
@@ -240,24 +249,15 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _select(cluster_id: Any) -> tuple[Any, Any, Any]:
+        principal = current_principal()
         try:
-            principal = current_principal()
-            overview = kenndaten.cluster_overview(
-                get_db(), principal, int(cluster_id) if cluster_id is not None else None
-            )
-            geojson, municipalities, bounds = _geometry(principal)
+            overview, geometry = load_cluster(get_db(), principal, cluster_id)
         except (CockpitError, ValueError, TypeError) as exc:
             log.warning("themencluster selection refused: %s", exc)
-            return (
-                no_update,
-                html.P(getattr(exc, "user_message", "Ungültige Auswahl."), role="alert"),
-                no_update,
-            )
-        return (
-            cluster_map_figure(overview, geojson, municipalities, bounds),
-            details(overview, principal),
-            map_downloads(overview, principal),
-        )
+            message = getattr(exc, "user_message", "Ungültige Auswahl.")
+            return no_update, html.P(message, role="alert"), no_update
+        figure = cluster_map_figure(overview, *geometry)
+        return figure, details(overview, principal), map_downloads(overview, principal)
 
 
 __all__ = ["GRAPH_CONFIG", "layout", "register_callbacks"]
