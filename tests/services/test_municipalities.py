@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cockpit.services.demo import GOERLITZ_AGS
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -12,7 +13,6 @@ from sqlalchemy.orm import Session
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.roles import Permission, Principal
 from cockpit.models import Municipality, User
-from cockpit.services.demo import GOERLITZ_AGS
 from cockpit.services.municipalities import municipality_choices
 
 
