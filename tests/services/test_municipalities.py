@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from cockpit.services.demo import GOERLITZ_AGS
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cockpit.db import make_engine, make_session_factory
+from cockpit.demo import GOERLITZ_AGS
 from cockpit.domain.roles import Permission, Principal
 from cockpit.models import Municipality, User
 from cockpit.services.municipalities import municipality_choices
