@@ -19,7 +19,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
-from cockpit.services.area_survey import ProtocolRow, SurveyProtocol
+from cockpit.services.areas.survey import ProtocolRow, SurveyProtocol
 
 CSV_COLUMNS = [
     "Kennung",

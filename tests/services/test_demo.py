@@ -54,7 +54,8 @@ from cockpit.models import (
     ThemeCluster,
     User,
 )
-from cockpit.services import area_review, authz, users
+from cockpit.services import authz, users
+from cockpit.services.areas import review as area_review
 from cockpit.services.demo import (
     DEMO_SOURCE,
     DEMO_USERS,

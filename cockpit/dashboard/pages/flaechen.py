@@ -31,7 +31,19 @@ from cockpit.domain.errors import (
     ValidationError,
 )
 from cockpit.domain.roles import Permission, Principal
-from cockpit.services import area_exchange, area_review, area_survey, areas, authz
+from cockpit.services import areas, authz
+from cockpit.services.areas import (
+    exchange as area_exchange,
+)
+from cockpit.services.areas import (
+    export as area_export,
+)
+from cockpit.services.areas import (
+    review as area_review,
+)
+from cockpit.services.areas import (
+    survey as area_survey,
+)
 from cockpit.services.maps import get_display_geometry
 from cockpit.services.profile import municipality_id_for_ags
 from cockpit.web import get_config, get_db, get_settings
@@ -1375,7 +1387,7 @@ def register_callbacks(app: Dash) -> None:
         principal = current_principal()
         with tempfile.TemporaryDirectory(prefix="cockpit-export-") as tmp:
             try:
-                result = area_exchange.export_areas(
+                result = area_export.export_areas(
                     get_db(),
                     principal,
                     target=str(target or "analysis"),

@@ -34,9 +34,6 @@ from cockpit.domain.vocab import (
     ReviewState,
     SurveyOutcome,
 )
-from cockpit.services.area_exchange import IMPORT_FIELDS, ImportPreview, ImportResult
-from cockpit.services.area_review import ProposalInfo, ProposalReview
-from cockpit.services.area_survey import SurveyProtocol, SurveyRow, SurveyView
 from cockpit.services.areas import (
     AreaDetail,
     AreaFilter,
@@ -45,6 +42,9 @@ from cockpit.services.areas import (
     AreaSnapshot,
     AreaWriteResult,
 )
+from cockpit.services.areas.exchange import IMPORT_FIELDS, ImportPreview, ImportResult
+from cockpit.services.areas.review import ProposalInfo, ProposalReview
+from cockpit.services.areas.survey import SurveyProtocol, SurveyRow, SurveyView
 from layers.area_geometry import GeometryCheck, to_web_geometries
 from layers.upload import UploadedLayer, UploadError, read_upload
 
