@@ -62,8 +62,10 @@ from cockpit.services import (
     profile,
     users,
 )
+from cockpit.services.areas import access as area_access
 from cockpit.services.areas import exchange as area_exchange
 from cockpit.services.areas import export as area_export
+from cockpit.services.areas import queries as area_queries
 from cockpit.services.areas import review as area_review
 from cockpit.services.areas import survey as area_survey
 from cockpit.services.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
@@ -424,6 +426,9 @@ MATRIX: dict[str, Row] = {
         ),
         CONFIDENTIAL,
     ),
+    "areas.access.readable_area": Row(
+        lambda c, p, m: area_access.readable_area(c.s, p, c.area(m)[0]), CONFIDENTIAL
+    ),
     "areas.access.load_in_scope": Row(
         lambda c, p, m: areas.load_in_scope(
             c.s, p, AreaPotential, c.area(m)[0], Permission.VIEW_CONFIDENTIAL, "fehlt"
@@ -435,6 +440,12 @@ MATRIX: dict[str, Row] = {
             c.s, p, c.area(m, deleted=True)[0], c.area(m, deleted=True)[1]
         ),
         EDITORS,
+    ),
+    "areas.queries.authorized_conditions": Row(
+        lambda c, p, m: area_queries.authorized_conditions(
+            p, areas.AreaFilter(municipality_ids=(m,)), dt.date.today(), 365
+        ),
+        CONFIDENTIAL,
     ),
     "areas.history.restore_version": Row(
         lambda c, p, m: areas.restore_version(
@@ -642,6 +653,8 @@ NOT_IN_MATRIX: dict[str, str] = {
     "authz.require": "the authorization point itself",
     "authz.scope_for": "the authorization point itself",
     "authz.visible_indicator_visibilities": "the authorization point itself",
+    "areas.access.area_scope": "the principal's area Scope (authz.scope_for); applied by "
+    "every area query",
     "areas.editing.append_version": "helper on an already authorized, loaded AreaPotential",
     "areas.editing.change_area": "helper on an already authorized, loaded AreaPotential",
     "areas.editing.mark_confirmed": "helper on an already authorized, loaded AreaPotential",
