@@ -1,6 +1,6 @@
 """Protocol of an Erhebungsgespräch as CSV (UTF-8 with BOM, ``;``) and PDF (matplotlib).
 
-Input is :class:`cockpit.services.area_survey.SurveyProtocol` (already authorized by the
+Input is :class:`cockpit.services.areas.survey.SurveyProtocol` (already authorized by the
 service); these functions only render bytes.
 """
 

@@ -23,6 +23,7 @@ from cockpit.services import areas
 from cockpit.services.areas import AreaFilter
 from cockpit.services.areas import exchange as area_exchange
 from cockpit.services.areas import export as area_export
+from cockpit.services.areas import mapping as area_mapping
 from layers.upload import read_upload
 from tests.areas_support import (
     GOERLITZ,
@@ -107,7 +108,7 @@ def test_import_preview_apply_and_reimport(world, tmp_path: Path) -> None:
         config=TEST_CONFIG,
     )
     assert (result.created, result.updated) == (3, 0)
-    assert area_exchange.get_mapping(session, kreis, "Geoportal LK") == MAPPING
+    assert area_mapping.get_mapping(session, kreis, "Geoportal LK") == MAPPING
     listed = areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG)
     assert {i.name: i.status for i in listed.items}["GI Weinhübel"] is AreaStatus.VERFUEGBAR
     assert {i.source.value for i in listed.items} == {"geoportal"}

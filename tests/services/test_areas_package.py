@@ -15,7 +15,7 @@ from pathlib import Path
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus
 from cockpit.models import AreaPotential
-from cockpit.services.areas import exchange, export
+from cockpit.services.areas import export, mapping
 from cockpit.services.areas.fields import (
     EDITABLE_FIELDS,
     FIELD,
@@ -73,9 +73,9 @@ def test_consumers_derive_from_the_catalogue() -> None:
     assert set(restored_values(state)) == set(EDITABLE_FIELDS)
     assert set(normalize_attributes(restored_values(state), partial=True)) == set(EDITABLE_FIELDS)
     importable = {s.name for s in FIELDS if s.importable}
-    assert set(exchange.IMPORT_FIELDS) == importable | {exchange.AGS_FIELD}
-    assert next(iter(exchange.IMPORT_FIELDS)) == exchange.MATCH_FIELD
-    assert exchange.suggest_mapping(["ID", "Netto_ha", "Erschl"]) == {
+    assert set(mapping.IMPORT_FIELDS) == importable | {mapping.AGS_FIELD}
+    assert next(iter(mapping.IMPORT_FIELDS)) == mapping.MATCH_FIELD
+    assert mapping.suggest_mapping(["ID", "Netto_ha", "Erschl"]) == {
         "ID": "geoportal_id",
         "Netto_ha": "net_area_ha",
         "Erschl": "servicing",

@@ -65,6 +65,7 @@ from cockpit.services import (
 from cockpit.services.areas import access as area_access
 from cockpit.services.areas import exchange as area_exchange
 from cockpit.services.areas import export as area_export
+from cockpit.services.areas import mapping as area_mapping
 from cockpit.services.areas import queries as area_queries
 from cockpit.services.areas import review as area_review
 from cockpit.services.areas import survey as area_survey
@@ -276,20 +277,11 @@ def _upload(c: Ctx, m: int) -> bytes:
 
 MATRIX: dict[str, Row] = {
     # ---- areas.exchange
-    "areas.exchange.get_mapping": Row(
-        lambda c, p, m: area_exchange.get_mapping(c.s, p, "matrix"), EDITORS
-    ),
-    "areas.exchange.list_mapping_sources": Row(
-        lambda c, p, m: area_exchange.list_mapping_sources(c.s, p), EDITORS
-    ),
     "areas.exchange.read_import_layer": Row(
         lambda c, p, m: area_exchange.read_import_layer(
             p, _upload(c, m), "geoportal.geojson", config=TEST_CONFIG
         ),
         EDITORS,
-    ),
-    "areas.exchange.save_mapping": Row(
-        lambda c, p, m: area_exchange.save_mapping(c.s, p, "matrix", {"name": "NAME"}), EDITORS
     ),
     # ---- areas.export
     "areas.export.export_areas": Row(
@@ -303,6 +295,16 @@ MATRIX: dict[str, Row] = {
             config=TEST_CONFIG,
         ),
         EXPORTERS,
+    ),
+    # ---- areas.mapping
+    "areas.mapping.get_mapping": Row(
+        lambda c, p, m: area_mapping.get_mapping(c.s, p, "matrix"), EDITORS
+    ),
+    "areas.mapping.list_mapping_sources": Row(
+        lambda c, p, m: area_mapping.list_mapping_sources(c.s, p), EDITORS
+    ),
+    "areas.mapping.save_mapping": Row(
+        lambda c, p, m: area_mapping.save_mapping(c.s, p, "matrix", {"name": "NAME"}), EDITORS
     ),
     # ---- areas.review
     "areas.review.accept_proposal": Row(

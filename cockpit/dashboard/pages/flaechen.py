@@ -32,18 +32,11 @@ from cockpit.domain.errors import (
 )
 from cockpit.domain.roles import Permission, Principal
 from cockpit.services import areas, authz
-from cockpit.services.areas import (
-    exchange as area_exchange,
-)
-from cockpit.services.areas import (
-    export as area_export,
-)
-from cockpit.services.areas import (
-    review as area_review,
-)
-from cockpit.services.areas import (
-    survey as area_survey,
-)
+from cockpit.services.areas import exchange as area_exchange
+from cockpit.services.areas import export as area_export
+from cockpit.services.areas import mapping as area_mapping
+from cockpit.services.areas import review as area_review
+from cockpit.services.areas import survey as area_survey
 from cockpit.services.maps import get_display_geometry
 from cockpit.services.profile import municipality_id_for_ags
 from cockpit.web import get_config, get_db, get_settings
@@ -1424,12 +1417,12 @@ def _register_import(app: Dash) -> None:
         try:
             payload, name = present.decode_upload(contents, filename)
             layer = area_exchange.read_import_layer(principal, payload, name, config=get_config())
-            saved = area_exchange.get_mapping(get_db(), principal, source or "Geoportal")
+            saved = area_mapping.get_mapping(get_db(), principal, source or "Geoportal")
         except present.UploadProblem as error:
             return "", present.alert(error.message, "error")
         except CockpitError as error:
             return "", present.alert(error.user_message, "error")
-        mapping = saved or area_exchange.suggest_mapping(layer.fields)
+        mapping = saved or area_mapping.suggest_mapping(layer.fields)
         return (
             present.mapping_form(layer.fields, mapping, ids.AREAS_IMPORT_MAP_FIELD),
             present.alert(

@@ -42,8 +42,9 @@ from cockpit.services.areas import (
     AreaSnapshot,
     AreaWriteResult,
 )
-from cockpit.services.areas.exchange import IMPORT_FIELDS, ImportPreview, ImportResult
+from cockpit.services.areas.exchange import ImportPreview, ImportResult
 from cockpit.services.areas.fields import EDITABLE_FIELDS, FIELD
+from cockpit.services.areas.mapping import IMPORT_FIELDS
 from cockpit.services.areas.review import ProposalInfo, ProposalReview
 from cockpit.services.areas.survey import SurveyProtocol, SurveyRow, SurveyView
 from layers.area_geometry import GeometryCheck, to_web_geometries

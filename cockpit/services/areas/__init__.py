@@ -9,11 +9,13 @@
 * :mod:`.history` — versions as of a moment, :func:`restore_version`
 * :mod:`.review` — proposals of the municipalities and their review
 * :mod:`.survey` — Erhebungsgespräche
-* :mod:`.exchange` — Geoportal import (mapping, preview, apply); :mod:`.export` — export
+* :mod:`.mapping` — import mappings per source; :mod:`.exchange` — Geoportal import
+  (preview, apply); :mod:`.export` — export to Geoportal, KWIS and for analyses
 
 Callers use ``from cockpit.services import areas`` and ``areas.<name>`` for everything
-re-exported here; the use-case modules ``review``, ``survey``, ``exchange`` and ``export``
-are imported as modules (``from cockpit.services.areas import review as area_review``).
+re-exported here; the use-case modules ``review``, ``survey``, ``mapping``, ``exchange``
+and ``export`` are imported as modules
+(``from cockpit.services.areas import review as area_review``).
 """
 
 from cockpit.services.areas.access import load_in_scope, writable_area
