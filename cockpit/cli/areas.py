@@ -12,7 +12,8 @@ from sqlalchemy import select
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import SYSTEM, Principal
 from cockpit.models import Municipality, User
-from cockpit.services import area_exchange
+from cockpit.services.areas import exchange as area_exchange
+from cockpit.services.areas import export as area_export
 from cockpit.web import get_config, get_db, get_settings
 from layers.upload import UploadError, UploadLimits, read_upload, read_wfs
 
@@ -123,9 +124,9 @@ def import_areas(
 
 
 @click.command("export-areas")
-@click.option("--target", type=click.Choice(area_exchange.EXPORT_TARGETS), default="geoportal")
+@click.option("--target", type=click.Choice(area_export.EXPORT_TARGETS), default="geoportal")
 @click.option(
-    "--format", "file_format", type=click.Choice(area_exchange.EXPORT_FORMATS), default="gpkg"
+    "--format", "file_format", type=click.Choice(area_export.EXPORT_FORMATS), default="gpkg"
 )
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--changes-only", is_flag=True, help="Nur Änderungen seit dem letzten Export.")
@@ -150,7 +151,7 @@ def export_areas(
         if municipality_id is None:
             raise click.ClickException(f"Eine Gemeinde mit AGS {ags} gibt es nicht.")
     try:
-        result = area_exchange.export_areas(
+        result = area_export.export_areas(
             session,
             _principal(username),
             target=target,

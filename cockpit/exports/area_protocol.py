@@ -1,6 +1,6 @@
 """Protocol of an Erhebungsgespräch as CSV (UTF-8 with BOM, ``;``) and PDF (matplotlib).
 
-Input is :class:`cockpit.services.area_survey.SurveyProtocol` (already authorized by the
+Input is :class:`cockpit.services.areas.survey.SurveyProtocol` (already authorized by the
 service); these functions only render bytes.
 """
 
@@ -18,7 +18,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
-from cockpit.services.area_survey import ProtocolRow, SurveyProtocol
+from cockpit.services.areas.survey import ProtocolRow, SurveyProtocol
 from layers.writers import csv_bytes
 
 CSV_COLUMNS = [

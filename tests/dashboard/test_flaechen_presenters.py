@@ -17,8 +17,8 @@ from cockpit.dashboard.components import area_map as amap
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus, ConfirmationMethod, SurveyOutcome
-from cockpit.services.area_survey import SurveyRow, SurveyView
 from cockpit.services.areas import AreaListItem, AreaListResult
+from cockpit.services.areas.survey import SurveyRow, SurveyView
 
 
 def _item(area_id: int, name: str, ha: float, confirmed: dt.date | None, **kw: Any) -> AreaListItem:
@@ -505,7 +505,7 @@ def test_area_table_pages_rows_and_finds_the_page_of_an_area() -> None:
 
 
 def _import_row(index: int, gid: str, name: str, state: str, **kw: Any) -> Any:
-    from cockpit.services.area_exchange import ImportRow
+    from cockpit.services.areas.exchange import ImportRow
 
     values: dict[str, Any] = {
         "area_id": None,
@@ -518,7 +518,7 @@ def _import_row(index: int, gid: str, name: str, state: str, **kw: Any) -> Any:
 
 
 def test_preview_panel_lists_new_and_changed_and_folds_the_missing_away() -> None:
-    from cockpit.services.area_exchange import FieldChange, ImportPreview, MissingRow
+    from cockpit.services.areas.exchange import FieldChange, ImportPreview, MissingRow
 
     changed = _import_row(
         2,

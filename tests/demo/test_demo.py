@@ -67,7 +67,8 @@ from cockpit.models import (
     ThemeCluster,
     User,
 )
-from cockpit.services import area_review, authz, users
+from cockpit.services import authz, users
+from cockpit.services.areas import review as area_review
 from cockpit.settings import Settings
 from layers.crs import area_ha, metric_to_web, to_metric
 from layers.geometry import to_multipolygon

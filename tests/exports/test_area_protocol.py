@@ -7,7 +7,7 @@ import io
 import subprocess
 
 from cockpit.exports.area_protocol import protocol_csv, protocol_filename, protocol_pdf
-from cockpit.services.area_survey import ProtocolRow, SurveyProtocol
+from cockpit.services.areas.survey import ProtocolRow, SurveyProtocol
 
 
 def _protocol(rows: int) -> SurveyProtocol:

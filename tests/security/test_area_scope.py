@@ -19,7 +19,8 @@ from cockpit.dashboard import ids
 from cockpit.dashboard.pages.flaechen import MAP_IDS
 from cockpit.domain.errors import AccessDeniedError, CockpitError
 from cockpit.models import AreaPotential
-from cockpit.services import area_review, areas
+from cockpit.services import areas
+from cockpit.services.areas import review as area_review
 from tests.areas_support import inner_square
 from tests.config_support import TEST_CONFIG
 from tests.security.conftest import DemoWorld, demo_login

@@ -17,7 +17,9 @@ from cockpit.domain.errors import AccessDeniedError
 from cockpit.domain.roles import Permission
 from cockpit.exports.metadata import build_record
 from cockpit.exports.tables import to_csv, to_xlsx
-from cockpit.services import area_exchange, area_review, areas, authz, exports
+from cockpit.services import areas, authz, exports
+from cockpit.services.areas import export as area_export
+from cockpit.services.areas import review as area_review
 from tests.areas_support import inner_square
 from tests.config_support import TEST_CONFIG
 from tests.security.conftest import DemoWorld
@@ -36,7 +38,7 @@ def _read_geojson(path: Path) -> list[dict]:  # type: ignore[type-arg]
 def test_kommune_exports_only_own_areas(demo: DemoWorld, tmp_path: Path) -> None:
     user = demo.principal("kommune.goerlitz")
     with pytest.raises(AccessDeniedError):
-        area_exchange.export_areas(
+        area_export.export_areas(
             demo.session,
             user,
             target="analysis",
@@ -45,7 +47,7 @@ def test_kommune_exports_only_own_areas(demo: DemoWorld, tmp_path: Path) -> None
             municipality_id=demo.zittau.id,
             config=TEST_CONFIG,
         )
-    result = area_exchange.export_areas(
+    result = area_export.export_areas(
         demo.session,
         user,
         target="analysis",
@@ -68,7 +70,7 @@ def test_admin_may_not_export_municipal_data(demo: DemoWorld, tmp_path: Path) ->
     admin = demo.principal("admin")
     assert authz.scope_for(admin, Permission.EXPORT_DATA).is_empty
     with pytest.raises(AccessDeniedError):
-        area_exchange.export_areas(
+        area_export.export_areas(
             demo.session,
             admin,
             target="analysis",
@@ -83,7 +85,7 @@ def test_admin_may_not_export_municipal_data(demo: DemoWorld, tmp_path: Path) ->
 def test_kreis_change_set_contains_a_changed_area(demo: DemoWorld, tmp_path: Path) -> None:
     """Control for the next test: without a foreign export in between, the change shows."""
     kreis = demo.principal("kreis")
-    area_exchange.export_areas(
+    area_export.export_areas(
         demo.session,
         kreis,
         target="geoportal",
@@ -102,7 +104,7 @@ def test_kreis_change_set_contains_a_changed_area(demo: DemoWorld, tmp_path: Pat
         config=TEST_CONFIG,
     )
     time.sleep(0.02)
-    delta = area_exchange.export_areas(
+    delta = area_export.export_areas(
         demo.session,
         kreis,
         target="geoportal",
@@ -127,7 +129,7 @@ def test_read_only_analyse_export_does_not_move_the_geoportal_change_baseline(
     """
     kreis = demo.principal("kreis")
     analyse = demo.principal("analyse")
-    area_exchange.export_areas(
+    area_export.export_areas(
         demo.session,
         kreis,
         target="geoportal",
@@ -147,7 +149,7 @@ def test_read_only_analyse_export_does_not_move_the_geoportal_change_baseline(
     )
     time.sleep(0.02)
     with pytest.raises(AccessDeniedError):  # sync targets are for roles that edit areas
-        area_exchange.export_areas(
+        area_export.export_areas(
             demo.session,
             analyse,
             target="geoportal",
@@ -156,7 +158,7 @@ def test_read_only_analyse_export_does_not_move_the_geoportal_change_baseline(
             config=TEST_CONFIG,
         )
     time.sleep(0.02)
-    delta = area_exchange.export_areas(
+    delta = area_export.export_areas(
         demo.session,
         kreis,
         target="geoportal",
@@ -227,9 +229,9 @@ def test_area_table_xlsx_and_csv_do_not_turn_municipal_text_into_formulas(
 
 
 def test_geoportal_csv_export_does_not_emit_formula_cells(demo: DemoWorld, tmp_path: Path) -> None:
-    """HOLE: the area exchange CSV (``area_exchange._csv_cell``) has the same problem."""
+    """HOLE: the area exchange CSV (``area_export._csv_cell``) has the same problem."""
     _injected_area(demo)
-    result = area_exchange.export_areas(
+    result = area_export.export_areas(
         demo.session,
         demo.principal("kreis"),
         target="kwis",
@@ -281,7 +283,7 @@ def _latest_year(demo: DemoWorld) -> int:
 
 def test_zip_exports_are_not_written_outside_the_target(demo: DemoWorld, tmp_path: Path) -> None:
     """Shapefile export: the archive holds flat member names only (no path traversal)."""
-    result = area_exchange.export_areas(
+    result = area_export.export_areas(
         demo.session,
         demo.principal("kreis"),
         target="kwis",

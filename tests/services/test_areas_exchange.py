@@ -19,8 +19,11 @@ from cockpit.domain.roles import Role
 from cockpit.domain.spreadsheet import neutralize_spreadsheet_text
 from cockpit.domain.vocab import AreaStatus
 from cockpit.models import AreaPotential, AreaVersion, AuditLog, ExportRun
-from cockpit.services import area_exchange, areas
+from cockpit.services import areas
 from cockpit.services.areas import AreaFilter
+from cockpit.services.areas import exchange as area_exchange
+from cockpit.services.areas import export as area_export
+from cockpit.services.areas import mapping as area_mapping
 from layers.upload import read_upload
 from tests.areas_support import (
     GOERLITZ,
@@ -105,7 +108,7 @@ def test_import_preview_apply_and_reimport(world, tmp_path: Path) -> None:
         config=TEST_CONFIG,
     )
     assert (result.created, result.updated) == (3, 0)
-    assert area_exchange.get_mapping(session, kreis, "Geoportal LK") == MAPPING
+    assert area_mapping.get_mapping(session, kreis, "Geoportal LK") == MAPPING
     listed = areas.list_areas(session, kreis, AreaFilter(), config=TEST_CONFIG)
     assert {i.name: i.status for i in listed.items}["GI Weinhübel"] is AreaStatus.VERFUEGBAR
     assert {i.source.value for i in listed.items} == {"geoportal"}
@@ -240,7 +243,7 @@ def exported(world):
 @pytest.mark.parametrize("fmt", ["gpkg", "shp", "geojson", "csv"])
 def test_export_formats_read_back_with_ogrinfo_and_geopandas(exported, tmp_path: Path, fmt) -> None:
     session, _towns, kreis, _kommune, created = exported
-    result = area_exchange.export_areas(
+    result = area_export.export_areas(
         session, kreis, target="geoportal", file_format=fmt, out_dir=tmp_path, config=TEST_CONFIG
     )
     [path] = result.files
@@ -293,7 +296,7 @@ def test_export_formats_read_back_with_ogrinfo_and_geopandas(exported, tmp_path:
 
 def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     session, towns, kreis, kommune, created = exported
-    first = area_exchange.export_areas(
+    first = area_export.export_areas(
         session,
         kreis,
         target="geoportal",
@@ -310,7 +313,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     added = areas.create_area(
         session, kreis, area_attrs(g, "Neu"), inner_square(g, 100, dx=-900), config=TEST_CONFIG
     )
-    delta = area_exchange.export_areas(
+    delta = area_export.export_areas(
         session,
         kreis,
         target="geoportal",
@@ -329,7 +332,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     counts = delta.manifest["anzahl"]
     assert (counts["new"], counts["changed"], counts["deleted"]) == (1, 1, 1)
     # KWIS has its own change history: a first KWIS delta contains everything current
-    kwis = area_exchange.export_areas(
+    kwis = area_export.export_areas(
         session,
         kreis,
         target="kwis",
@@ -346,7 +349,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     ).all()
     assert logged == ["geoportal/gpkg", "geoportal/geojson", "kwis/csv"]
     # a Kommune exports only its own municipality
-    own = area_exchange.export_areas(
+    own = area_export.export_areas(
         session,
         kommune,
         target="analysis",
@@ -357,7 +360,7 @@ def test_change_set_and_scope(exported, tmp_path: Path) -> None:
     assert gpd.read_file(own.files[0])["gemeinde"].tolist() == ["Zittau"]
     assert own.manifest["umfang"] == ZITTAU
     with pytest.raises(AccessDeniedError):
-        area_exchange.export_areas(
+        area_export.export_areas(
             session,
             kommune,
             target="analysis",
@@ -375,9 +378,9 @@ def test_sync_targets_are_for_editors_only(exported, tmp_path: Path) -> None:
     analyse = make_principal(session, "auswertung", Role.ANALYSE)
     out = tmp_path / "refused"
     for principal in (analyse, kommune):
-        for target in area_exchange.SYNC_TARGETS:
+        for target in area_export.SYNC_TARGETS:
             with pytest.raises(AccessDeniedError) as refused:
-                area_exchange.export_areas(
+                area_export.export_areas(
                     session,
                     principal,
                     target=target,
@@ -388,11 +391,11 @@ def test_sync_targets_are_for_editors_only(exported, tmp_path: Path) -> None:
             assert "Analyse" in refused.value.user_message
     assert _count(session, ExportRun) == 0
     assert not out.exists()  # refused before anything was written
-    result = area_exchange.export_areas(
+    result = area_export.export_areas(
         session, analyse, target="analysis", file_format="csv", out_dir=tmp_path, config=TEST_CONFIG
     )
     assert result.manifest["anzahl"]["objekte"] == 3
-    kreis_run = area_exchange.export_areas(
+    kreis_run = area_export.export_areas(
         session,
         kreis,
         target="kwis",
@@ -432,7 +435,7 @@ def test_csv_export_neutralizes_formula_text_but_keeps_numbers(world, tmp_path: 
         inner_square(g, 200),
         config=TEST_CONFIG,
     )
-    result = area_exchange.export_areas(
+    result = area_export.export_areas(
         session, kreis, target="kwis", file_format="csv", out_dir=tmp_path, config=TEST_CONFIG
     )
     text = result.files[0].read_text(encoding="utf-8-sig")

@@ -15,8 +15,9 @@ from cockpit.domain.errors import (
 from cockpit.domain.roles import Role
 from cockpit.domain.vocab import AreaSource, AreaStatus, ReviewState
 from cockpit.models import AreaPotential
-from cockpit.services import area_review, areas
+from cockpit.services import areas
 from cockpit.services.areas import AreaFilter
+from cockpit.services.areas import review as area_review
 from tests.areas_support import (
     GOERLITZ,
     ZITTAU,

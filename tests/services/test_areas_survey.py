@@ -14,7 +14,8 @@ from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationEr
 from cockpit.domain.roles import Role
 from cockpit.domain.vocab import AreaStatus, ConfirmationMethod
 from cockpit.exports.area_protocol import protocol_csv, protocol_pdf
-from cockpit.services import area_survey, areas
+from cockpit.services import areas
+from cockpit.services.areas import survey as area_survey
 from tests.areas_support import (
     GOERLITZ,
     ZITTAU,

@@ -54,9 +54,6 @@ from cockpit.models import (
     User,
 )
 from cockpit.services import (
-    area_exchange,
-    area_review,
-    area_survey,
     areas,
     audit,
     bulk_indicators,
@@ -68,6 +65,13 @@ from cockpit.services import (
     profile,
     users,
 )
+from cockpit.services.areas import access as area_access
+from cockpit.services.areas import exchange as area_exchange
+from cockpit.services.areas import export as area_export
+from cockpit.services.areas import mapping as area_mapping
+from cockpit.services.areas import queries as area_queries
+from cockpit.services.areas import review as area_review
+from cockpit.services.areas import survey as area_survey
 from tests.areas_support import area_attrs, inner_square, to_geojson
 from tests.config_support import TEST_CONFIG
 
@@ -283,9 +287,16 @@ def _upload(c: Ctx, m: int) -> bytes:
 
 
 MATRIX: dict[str, Row] = {
-    # ---- area_exchange
-    "area_exchange.export_areas": Row(
-        lambda c, p, m: area_exchange.export_areas(
+    # ---- areas.exchange
+    "areas.exchange.read_import_layer": Row(
+        lambda c, p, m: area_exchange.read_import_layer(
+            p, _upload(c, m), "geoportal.geojson", config=TEST_CONFIG
+        ),
+        EDITORS,
+    ),
+    # ---- areas.export
+    "areas.export.export_areas": Row(
+        lambda c, p, m: area_export.export_areas(
             c.s,
             p,
             target="analysis",
@@ -296,36 +307,31 @@ MATRIX: dict[str, Row] = {
         ),
         EXPORTERS,
     ),
-    "area_exchange.get_mapping": Row(
-        lambda c, p, m: area_exchange.get_mapping(c.s, p, "matrix"), EDITORS
+    # ---- areas.mapping
+    "areas.mapping.get_mapping": Row(
+        lambda c, p, m: area_mapping.get_mapping(c.s, p, "matrix"), EDITORS
     ),
-    "area_exchange.list_mapping_sources": Row(
-        lambda c, p, m: area_exchange.list_mapping_sources(c.s, p), EDITORS
+    "areas.mapping.list_mapping_sources": Row(
+        lambda c, p, m: area_mapping.list_mapping_sources(c.s, p), EDITORS
     ),
-    "area_exchange.read_import_layer": Row(
-        lambda c, p, m: area_exchange.read_import_layer(
-            p, _upload(c, m), "geoportal.geojson", config=TEST_CONFIG
-        ),
-        EDITORS,
+    "areas.mapping.save_mapping": Row(
+        lambda c, p, m: area_mapping.save_mapping(c.s, p, "matrix", {"name": "NAME"}), EDITORS
     ),
-    "area_exchange.save_mapping": Row(
-        lambda c, p, m: area_exchange.save_mapping(c.s, p, "matrix", {"name": "NAME"}), EDITORS
-    ),
-    # ---- area_review
-    "area_review.accept_proposal": Row(
+    # ---- areas.review
+    "areas.review.accept_proposal": Row(
         lambda c, p, m: area_review.accept_proposal(c.s, p, c.proposal(m), config=TEST_CONFIG),
         EDITORS,
     ),
-    "area_review.get_proposal_review": Row(
+    "areas.review.get_proposal_review": Row(
         lambda c, p, m: area_review.get_proposal_review(c.s, p, c.proposal(m), config=TEST_CONFIG),
         expect(OWN, BOTH, NONE, NONE),  # proposals: proposing Kommune and reviewers only
     ),
-    "area_review.list_proposals": Row(
+    "areas.review.list_proposals": Row(
         lambda c, p, m: area_review.list_proposals(c.s, p),
         expect(BOTH, BOTH, NONE, NONE),
         _no_foreign_rows,
     ),
-    "area_review.propose_area": Row(
+    "areas.review.propose_area": Row(
         lambda c, p, m: area_review.propose_area(
             c.s,
             p,
@@ -336,33 +342,33 @@ MATRIX: dict[str, Row] = {
         ),
         PROPOSERS,
     ),
-    "area_review.propose_correction": Row(
+    "areas.review.propose_correction": Row(
         lambda c, p, m: area_review.propose_correction(
             c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Korrigiert"}, config=TEST_CONFIG
         ),
         PROPOSERS,
     ),
-    "area_review.reject_proposal": Row(
+    "areas.review.reject_proposal": Row(
         lambda c, p, m: area_review.reject_proposal(c.s, p, c.proposal(m), "passt nicht"),
         EDITORS,
     ),
-    # ---- area_survey
-    "area_survey.close_survey": Row(
+    # ---- areas.survey
+    "areas.survey.close_survey": Row(
         lambda c, p, m: area_survey.close_survey(c.s, p, c.survey(m)), EDITORS
     ),
-    "area_survey.get_protocol": Row(
+    "areas.survey.get_protocol": Row(
         lambda c, p, m: area_survey.get_protocol(c.s, p, c.survey(m)), CONFIDENTIAL
     ),
-    "area_survey.get_survey": Row(
+    "areas.survey.get_survey": Row(
         lambda c, p, m: area_survey.get_survey(c.s, p, c.survey(m)), CONFIDENTIAL
     ),
-    "area_survey.list_due": Row(
+    "areas.survey.list_due": Row(
         lambda c, p, m: area_survey.list_due(c.s, p, m, config=TEST_CONFIG), CONFIDENTIAL
     ),
-    "area_survey.list_surveys": Row(
+    "areas.survey.list_surveys": Row(
         lambda c, p, m: area_survey.list_surveys(c.s, p, m), CONFIDENTIAL
     ),
-    "area_survey.record_new_area": Row(
+    "areas.survey.record_new_area": Row(
         lambda c, p, m: area_survey.record_new_area(
             c.s,
             p,
@@ -373,25 +379,25 @@ MATRIX: dict[str, Row] = {
         ),
         EDITORS,
     ),
-    "area_survey.record_outcome": Row(
+    "areas.survey.record_outcome": Row(
         lambda c, p, m: area_survey.record_outcome(
             c.s, p, c.survey(m), c.area(m)[0], "bestaetigt", c.area(m)[1], config=TEST_CONFIG
         ),
         EDITORS,
     ),
-    "area_survey.start_survey": Row(
+    "areas.survey.start_survey": Row(
         lambda c, p, m: area_survey.start_survey(c.s, p, m, dt.date.today(), "Matrix"),
         EDITORS,
     ),
-    # ---- areas
-    "areas.check_geometry": Row(
+    # ---- areas (package modules)
+    "areas.editing.check_geometry": Row(
         lambda c, p, m: areas.check_geometry(c.s, p, _area_geometry(c, m), m, config=TEST_CONFIG),
         CONFIDENTIAL,
     ),
-    "areas.confirm_area": Row(
+    "areas.editing.confirm_area": Row(
         lambda c, p, m: areas.confirm_area(c.s, p, c.area(m)[0], c.area(m)[1]), EDITORS
     ),
-    "areas.create_area": Row(
+    "areas.editing.create_area": Row(
         lambda c, p, m: areas.create_area(
             c.s,
             p,
@@ -401,19 +407,19 @@ MATRIX: dict[str, Row] = {
         ),
         EDITORS,
     ),
-    "areas.delete_area": Row(
+    "areas.editing.delete_area": Row(
         lambda c, p, m: areas.delete_area(c.s, p, c.area(m)[0], c.area(m)[1], "Test"), EDITORS
     ),
-    "areas.get_area": Row(
+    "areas.detail.get_area": Row(
         lambda c, p, m: areas.get_area(c.s, p, c.area(m)[0], config=TEST_CONFIG), CONFIDENTIAL
     ),
-    "areas.get_area_as_of": Row(
+    "areas.history.get_area_as_of": Row(
         lambda c, p, m: areas.get_area_as_of(
             c.s, p, c.area(m)[0], dt.datetime.now(dt.UTC), config=TEST_CONFIG
         ),
         CONFIDENTIAL,
     ),
-    "areas.list_area_records": Row(
+    "areas.queries.list_area_records": Row(
         lambda c, p, m: areas.list_area_records(
             c.s,
             p,
@@ -422,42 +428,53 @@ MATRIX: dict[str, Row] = {
         ),
         CONFIDENTIAL,
     ),
-    "areas.list_areas": Row(
+    "areas.map_view.list_areas": Row(
         lambda c, p, m: areas.list_areas(c.s, p, config=TEST_CONFIG),
         CONFIDENTIAL_LISTS,
         _no_foreign_rows,
     ),
-    "areas.list_areas_as_of": Row(
+    "areas.history.list_areas_as_of": Row(
         lambda c, p, m: areas.list_areas_as_of(
             c.s, p, m, dt.datetime.now(dt.UTC), config=TEST_CONFIG
         ),
         CONFIDENTIAL,
     ),
-    "areas.load_in_scope": Row(
+    "areas.access.readable_area": Row(
+        lambda c, p, m: area_access.readable_area(c.s, p, c.area(m)[0]), CONFIDENTIAL
+    ),
+    "areas.access.load_in_scope": Row(
         lambda c, p, m: areas.load_in_scope(
             c.s, p, AreaPotential, c.area(m)[0], Permission.VIEW_CONFIDENTIAL, "fehlt"
         ),
         CONFIDENTIAL,
     ),
-    "areas.restore_area": Row(
+    "areas.editing.restore_area": Row(
         lambda c, p, m: areas.restore_area(
             c.s, p, c.area(m, deleted=True)[0], c.area(m, deleted=True)[1]
         ),
         EDITORS,
     ),
-    "areas.restore_version": Row(
+    "areas.queries.authorized_conditions": Row(
+        lambda c, p, m: area_queries.authorized_conditions(
+            p, areas.AreaFilter(municipality_ids=(m,)), dt.date.today(), 365
+        ),
+        CONFIDENTIAL,
+    ),
+    "areas.history.restore_version": Row(
         lambda c, p, m: areas.restore_version(
             c.s, p, c.area(m)[0], 1, c.area(m)[1], config=TEST_CONFIG
         ),
         EDITORS,
     ),
-    "areas.update_area": Row(
+    "areas.editing.update_area": Row(
         lambda c, p, m: areas.update_area(
             c.s, p, c.area(m)[0], c.area(m)[1], {"name": "Matrix umbenannt"}, config=TEST_CONFIG
         ),
         EDITORS,
     ),
-    "areas.writable_area": Row(lambda c, p, m: areas.writable_area(c.s, p, c.area(m)[0]), EDITORS),
+    "areas.access.writable_area": Row(
+        lambda c, p, m: areas.writable_area(c.s, p, c.area(m)[0]), EDITORS
+    ),
     # ---- audit
     "audit.list_entries": Row(lambda c, p, m: audit.list_entries(c.s, p), ADMIN_ONLY),
     # ---- bulk_indicators
@@ -663,13 +680,15 @@ NOT_IN_MATRIX: dict[str, str] = {
     "authz.require": "the authorization point itself",
     "authz.scope_for": "the authorization point itself",
     "authz.visible_indicator_visibilities": "the authorization point itself",
-    "areas.append_version": "helper on an already authorized, loaded AreaPotential",
-    "areas.change_area": "helper on an already authorized, loaded AreaPotential",
-    "areas.mark_confirmed": "helper on an already authorized, loaded AreaPotential",
-    "areas.mark_deleted": "helper on an already authorized, loaded AreaPotential",
-    "areas.new_area": "helper of create_area / survey / review after their check",
-    "area_exchange.apply_import": "needs an UploadedLayer; covered via preview_import's check",
-    "area_exchange.preview_import": "needs an UploadedLayer; authorization tested in "
+    "areas.access.area_scope": "the principal's area Scope (authz.scope_for); applied by "
+    "every area query",
+    "areas.editing.append_version": "helper on an already authorized, loaded AreaPotential",
+    "areas.editing.change_area": "helper on an already authorized, loaded AreaPotential",
+    "areas.editing.mark_confirmed": "helper on an already authorized, loaded AreaPotential",
+    "areas.editing.mark_deleted": "helper on an already authorized, loaded AreaPotential",
+    "areas.editing.new_area": "helper of create_area / survey / review after their check",
+    "areas.exchange.apply_import": "needs an UploadedLayer; covered via preview_import's check",
+    "areas.exchange.preview_import": "needs an UploadedLayer; authorization tested in "
     "tests/services/test_area_exchange*.py",
 }
 

@@ -16,7 +16,8 @@ from cockpit.dashboard.presenters import kommune as kommune_presenter
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.roles import Role
 from cockpit.models import AreaProposal, AreaVersion, ChangeRecord
-from cockpit.services import area_review, areas, kenndaten
+from cockpit.services import areas, kenndaten
+from cockpit.services.areas import review as area_review
 from tests.areas_support import (
     GOERLITZ,
     area_attrs,

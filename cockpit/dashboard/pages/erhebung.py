@@ -25,9 +25,10 @@ from cockpit.domain.errors import AccessDeniedError, CockpitError, ValidationErr
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import AreaKind, SurveyOutcome
 from cockpit.exports.area_protocol import protocol_csv, protocol_filename, protocol_pdf
-from cockpit.services import area_survey, areas, authz
-from cockpit.services.area_survey import SurveyRow, SurveyView
+from cockpit.services import areas, authz
 from cockpit.services.areas import AreaDetail
+from cockpit.services.areas import survey as area_survey
+from cockpit.services.areas.survey import SurveyRow, SurveyView
 from cockpit.services.maps import get_display_geometry
 from cockpit.services.municipalities import municipality_choices
 from cockpit.services.profile import municipality_id_for_ags

@@ -21,8 +21,9 @@ from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import AccessDeniedError, CockpitError, ConflictError
 from cockpit.domain.roles import Permission, Principal
 from cockpit.domain.vocab import ReviewState
-from cockpit.services import area_review, authz
-from cockpit.services.area_review import ProposalReview
+from cockpit.services import authz
+from cockpit.services.areas import review as area_review
+from cockpit.services.areas.review import ProposalReview
 from cockpit.services.maps import get_display_geometry
 from cockpit.web import get_config, get_db
 

@@ -11,7 +11,7 @@ from cockpit.dashboard import ids
 from cockpit.dashboard.pages.flaechen.common import refusal_alert
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import CockpitError
-from cockpit.services import area_survey
+from cockpit.services.areas import survey as area_survey
 from cockpit.web import get_config, get_db
 
 TAB = "faellig"

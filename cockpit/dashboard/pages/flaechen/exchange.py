@@ -23,7 +23,9 @@ from cockpit.dashboard.pages.flaechen.common import (
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Principal
-from cockpit.services import area_exchange
+from cockpit.services.areas import exchange as area_exchange
+from cockpit.services.areas import export as area_export
+from cockpit.services.areas import mapping as area_mapping
 from cockpit.web import get_config, get_db
 from layers.upload import UploadedLayer
 
@@ -140,7 +142,7 @@ def export_file(
 ) -> ExportDownload:
     """Run the export into a temporary directory and pack its files for the download."""
     with tempfile.TemporaryDirectory(prefix="cockpit-export-") as tmp:
-        result = area_exchange.export_areas(
+        result = area_export.export_areas(
             session,
             principal,
             target=str(target or "analysis"),
@@ -167,8 +169,8 @@ def mapping_view(
 ) -> tuple[Component, Component]:
     """Step 2: the field mapping (saved for the source, else suggested) and the file facts."""
     layer, name = _read_layer(principal, contents, filename)
-    saved = area_exchange.get_mapping(session, principal, source or DEFAULT_SOURCE)
-    mapping = saved or area_exchange.suggest_mapping(layer.fields)
+    saved = area_mapping.get_mapping(session, principal, source or DEFAULT_SOURCE)
+    mapping = saved or area_mapping.suggest_mapping(layer.fields)
     facts = f"„{name}“: {layer.feature_count} Objekte, Felder: {', '.join(layer.fields)}."
     form = present.mapping_form(layer.fields, mapping, ids.AREAS_IMPORT_MAP_FIELD)
     return form, present.alert(facts, "info")

@@ -27,7 +27,8 @@ from cockpit.dashboard.pages.flaechen.common import (
 from cockpit.dashboard.presenters import areas as present
 from cockpit.domain.errors import CockpitError, ConflictError, ValidationError
 from cockpit.domain.roles import Principal
-from cockpit.services import area_review, areas
+from cockpit.services import areas
+from cockpit.services.areas import review as area_review
 from cockpit.web import get_config, get_db
 
 FORM_TITLES: Final = {

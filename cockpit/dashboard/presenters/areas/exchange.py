@@ -13,7 +13,8 @@ from dash.development.base_component import Component
 
 from cockpit.dashboard.presenters.areas.common import alert
 from cockpit.domain.formatting import format_number
-from cockpit.services.area_exchange import IMPORT_FIELDS, ImportPreview, ImportResult
+from cockpit.services.areas.exchange import ImportPreview, ImportResult
+from cockpit.services.areas.mapping import IMPORT_FIELDS
 
 
 def export_download(files: Sequence[Path], manifest_path: Path) -> tuple[bytes, str]:

@@ -12,71 +12,50 @@ from cockpit.dashboard.presenters.areas.common import alert
 from cockpit.domain.formatting import format_ha
 from cockpit.domain.vocab import AreaKind, AreaStatus
 from cockpit.services.areas import AreaDetail, AreaWriteResult
+from cockpit.services.areas.fields import EDITABLE_FIELDS, FIELD
 from layers.area_geometry import GeometryCheck
 
-FORM_FIELDS: tuple[str, ...] = (
-    "name",
-    "kind",
-    "municipality_id",
-    "status",
-    "planning_status",
-    "ownership",
-    "net_area_ha",
-    "servicing",
-    "obstacles",
-    "notes",
-    "geoportal_id",
-    "kwis_id",
-)
+# The edit form shows every editable attribute of the field catalogue.
+FORM_FIELDS: tuple[str, ...] = EDITABLE_FIELDS
 ERROR_FIELDS: tuple[str, ...] = (*FORM_FIELDS, "geometry", "reason")
+NEW_AREA_DEFAULTS: dict[str, str] = {
+    "kind": AreaKind.GEWERBE.value,
+    "status": AreaStatus.VERFUEGBAR.value,
+}
+
+
+def _form_value(key: str, value: Any) -> Any:
+    kind = FIELD[key].kind
+    if kind == "codes":
+        return list(value or [])
+    if kind == "choice":
+        return value.value if value is not None else None
+    if kind in ("text", "code", "longtext"):
+        return value or ""
+    return value
 
 
 def form_values(detail: AreaDetail | None) -> dict[str, Any]:
     """Initial values of the edit form (empty form for a new area)."""
     if detail is None:
-        return {
-            "name": "",
-            "kind": AreaKind.GEWERBE.value,
-            "municipality_id": None,
-            "status": AreaStatus.VERFUEGBAR.value,
-            "planning_status": None,
-            "ownership": None,
-            "net_area_ha": None,
-            "servicing": [],
-            "obstacles": [],
-            "notes": "",
-            "geoportal_id": "",
-            "kwis_id": "",
-        }
-    return {
-        "name": detail.name,
-        "kind": detail.kind.value,
-        "municipality_id": detail.municipality_id,
-        "status": detail.status.value,
-        "planning_status": detail.planning_status.value if detail.planning_status else None,
-        "ownership": detail.ownership.value if detail.ownership else None,
-        "net_area_ha": detail.net_area_ha,
-        "servicing": list(detail.servicing),
-        "obstacles": list(detail.obstacles),
-        "notes": detail.notes,
-        "geoportal_id": detail.geoportal_id or "",
-        "kwis_id": detail.kwis_id or "",
-    }
+        return {key: NEW_AREA_DEFAULTS.get(key, _form_value(key, None)) for key in FORM_FIELDS}
+    return {key: _form_value(key, getattr(detail, key)) for key in FORM_FIELDS}
 
 
 def attributes_from_form(values: Mapping[str, Any]) -> dict[str, Any]:
     """Form values -> service attributes (empty optional fields become ``None``)."""
     result: dict[str, Any] = {}
     for key in FORM_FIELDS:
+        spec = FIELD[key]
         value = values.get(key)
         if isinstance(value, str):
             value = value.strip()
-        if key in ("servicing", "obstacles"):
+        if spec.kind == "codes":
             value = list(value or [])
-        elif key in ("planning_status", "ownership", "geoportal_id", "kwis_id", "net_area_ha"):
-            value = value if value not in ("", None) else None
-        elif key == "notes":
+        elif spec.kind == "longtext":
             value = value or ""
+        elif not spec.required:
+            value = value if value not in ("", None) else None
         result[key] = value
     return result
 

@@ -11,7 +11,7 @@ from dash.development.base_component import Component
 from cockpit.dashboard.presenters.areas.common import alert
 from cockpit.dashboard.presenters.areas.geometry import leaflet_bounds
 from cockpit.domain.vocab import ReviewState
-from cockpit.services.area_review import ProposalInfo, ProposalReview
+from cockpit.services.areas.review import ProposalInfo, ProposalReview
 
 
 def review_state(value: str | None) -> ReviewState | None:

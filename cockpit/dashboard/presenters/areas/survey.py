@@ -13,8 +13,8 @@ from cockpit.dashboard.presenters.areas.detail import definition_list
 from cockpit.dashboard.presenters.areas.geometry import split_layers
 from cockpit.domain.errors import ValidationError
 from cockpit.domain.vocab import AreaKind, ConfirmationMethod, SurveyOutcome
-from cockpit.services.area_survey import SurveyProtocol, SurveyRow, SurveyView
 from cockpit.services.areas import AreaDetail
+from cockpit.services.areas.survey import SurveyProtocol, SurveyRow, SurveyView
 
 
 def parse_day(value: str | None) -> dt.date:

@@ -5,7 +5,8 @@ or a correction of an existing one; nothing changes until the Kreis-Redaktion
 (``Permission.REVIEW_AREAS``) accepts it (applied as a new version, source "vorschlag") or
 rejects it with a reason. Only accepted data counts as current.
 
-Areas and proposals are looked up by id with :func:`cockpit.services.areas.load_in_scope`:
+Areas and proposals are looked up by id with
+:func:`cockpit.services.areas.access.load_in_scope`:
 authorization first, so a foreign id answers "keine Berechtigung" whether it exists, is
 deleted or already reviewed; "not found"/"deleted" only for ids the principal may access.
 """
@@ -28,21 +29,24 @@ from cockpit.domain.vocab import AreaSource, ReviewState
 from cockpit.models import AreaPotential, AreaProposal, Municipality, User
 from cockpit.models._types import utcnow
 from cockpit.services import authz
-from cockpit.services.areas import (
-    FIELD_LABELS,
+from cockpit.services.areas.access import AREA_NOT_FOUND, load_in_scope
+from cockpit.services.areas.editing import (
     AreaWriteResult,
     GeometryInput,
     change_area,
     check_geometry,
     check_version,
-    display_value,
-    load_in_scope,
     new_area,
+)
+from cockpit.services.areas.fields import (
+    FIELD_LABELS,
+    display_value,
+    json_ready,
     normalize_attributes,
     snapshot,
-    unit_of_work,
 )
 from cockpit.services.config import ServiceConfig
+from cockpit.services.unit_of_work import transaction
 from layers.area_geometry import to_web_geometries
 from layers.crs import area_ha
 
@@ -93,10 +97,6 @@ class ProposalReview:
     current_version: int | None
     outdated: bool  # the area changed after the proposal was made
     warnings: tuple[str, ...]
-
-
-def _json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
 
 
 def _proposal_area(
@@ -151,13 +151,13 @@ def propose_area(
     """A municipality proposes a new area (validated now, applied only when accepted)."""
     authz.require(principal, Permission.PROPOSE_AREAS, municipality_id)
     values = normalize_attributes({**attributes, "municipality_id": municipality_id}, partial=False)
-    with unit_of_work(session):
+    with transaction(session, what=f"proposal of a new area in {municipality_id}"):
         check = check_geometry(session, principal, geometry, municipality_id, config=config)
         proposal = AreaProposal(
             municipality_id=municipality_id,
             area_id=None,
             base_version=None,
-            attributes=_json_ready(values),
+            attributes=json_ready(values),
             geom=check.geometry,
             comment=comment.strip(),
             state=ReviewState.OPEN,
@@ -188,7 +188,7 @@ def propose_correction(
         AreaPotential,
         area_id,
         Permission.PROPOSE_AREAS,
-        "Die Fläche wurde nicht gefunden.",
+        AREA_NOT_FOUND,
     )
     if area.is_deleted:
         raise NotFoundError(f"area {area_id} is deleted", "Die Fläche wurde gelöscht.")
@@ -200,13 +200,13 @@ def propose_correction(
             field="municipality_id",
         )
     current = snapshot(area)
-    changed = {k: v for k, v in _json_ready(values).items() if current.get(k) != v}
+    changed = {k: v for k, v in json_ready(values).items() if current.get(k) != v}
     if not changed and geometry is None:
         raise ValidationError(
             "proposal without changes",
             "Der Vorschlag enthält keine Änderung gegenüber dem aktuellen Stand.",
         )
-    with unit_of_work(session):
+    with transaction(session, what=f"proposal for area {area.id}"):
         geom = None
         if geometry is not None:
             geom = check_geometry(
@@ -360,7 +360,7 @@ def accept_proposal(
     authz.require(principal, Permission.EDIT_AREAS, proposal.municipality_id)
     _require_open(proposal)
     note = reason.strip() or f"Vorschlag Nr. {proposal.id} angenommen"
-    with unit_of_work(session):
+    with transaction(session, what=f"proposal {proposal.id} accept"):
         if proposal.area_id is None:
             area, check = new_area(
                 session,
@@ -406,7 +406,7 @@ def accept_proposal(
         proposal.reviewed_at = utcnow()
         proposal.review_reason = reason.strip()
     log.info("proposal %s accepted by %s -> area %s", proposal.id, principal.log_ref, area.id)
-    return AreaWriteResult(area.id, area.public_id, area.version, area.area_ha, tuple(warnings))
+    return AreaWriteResult.of(area, warnings)
 
 
 def _missing_geometry() -> GeometryInput:
@@ -425,7 +425,7 @@ def reject_proposal(
             field="reason",
         )
     _require_open(proposal)
-    with unit_of_work(session):
+    with transaction(session, what=f"proposal {proposal.id} reject"):
         proposal.state = ReviewState.REJECTED
         proposal.reviewed_by_id = principal.user_id or None
         proposal.reviewed_at = utcnow()

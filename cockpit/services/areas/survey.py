@@ -10,7 +10,7 @@ Decisions: "bestätigt" sets last confirmed at (survey date) / by / method and a
 reports it as deleted) — an area that still exists but is sold or blocked is "geändert"
 with status "vermarktet" / "nicht verfügbar" instead. Conducting surveys needs EDIT_AREAS.
 
-Surveys and areas are looked up by id with :func:`cockpit.services.areas.load_in_scope`
+Surveys and areas are looked up by id with :func:`cockpit.services.areas.access.load_in_scope`
 (authorization before any state such as "closed" or "deleted" is revealed).
 """
 
@@ -32,21 +32,20 @@ from cockpit.domain.vocab import AreaSource, ConfirmationMethod, SurveyOutcome
 from cockpit.models import AreaPotential, AreaVersion, Municipality, Survey, SurveyItem, User
 from cockpit.models._types import utcnow
 from cockpit.services import authz
-from cockpit.services.areas import (
-    FIELD_LABELS,
+from cockpit.services.areas.access import load_in_scope, writable_area
+from cockpit.services.areas.editing import (
     AreaWriteResult,
     GeometryInput,
     change_area,
     check_version,
-    display_value,
-    load_in_scope,
     mark_confirmed,
     mark_deleted,
     new_area,
-    unit_of_work,
-    writable_area,
 )
+from cockpit.services.areas.fields import FIELDS, display_value
+from cockpit.services.areas.queries import stale_condition
 from cockpit.services.config import ServiceConfig
+from cockpit.services.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +180,7 @@ def start_survey(
             "Das Gesprächsdatum liegt in der Zukunft.",
             field="held_on",
         )
-    with unit_of_work(session):
+    with transaction(session, what=f"survey start in {municipality_id}"):
         survey = Survey(
             municipality_id=municipality_id,
             held_on=held_on,
@@ -286,7 +285,7 @@ def record_outcome(
             "outcome neu for existing area",
             "Neue Flächen erfassen Sie mit „Neue Fläche erfassen“.",
         )
-    with unit_of_work(session):
+    with transaction(session, what=f"survey {survey_id} outcome for area {area_id}"):
         survey = _open_survey_for_write(session, principal, survey_id)
         area = writable_area(session, principal, area_id)
         if area.municipality_id != survey.municipality_id:
@@ -339,7 +338,7 @@ def record_outcome(
         session.add(SurveyItem(survey_id=survey.id, area_id=area.id, outcome=outcome, note=note))
         session.flush()
     log.info("survey %s: area %s %s", survey_id, area_id, outcome.value)
-    return AreaWriteResult(area.id, area.public_id, area.version, area.area_ha, warnings)
+    return AreaWriteResult.of(area, warnings)
 
 
 def record_new_area(
@@ -353,7 +352,7 @@ def record_new_area(
     config: ServiceConfig,
 ) -> AreaWriteResult:
     """Capture an area the Geoportal lacks ("neu"); it counts as confirmed on the survey date."""
-    with unit_of_work(session):
+    with transaction(session, what=f"survey {survey_id} new area"):
         survey = _open_survey_for_write(session, principal, survey_id)
         tag = _survey_tag(survey)
         area, check = new_area(
@@ -370,12 +369,12 @@ def record_new_area(
             SurveyItem(survey_id=survey.id, area_id=area.id, outcome=SurveyOutcome.NEU, note=note)
         )
         session.flush()
-    return AreaWriteResult(area.id, area.public_id, area.version, area.area_ha, check.warnings)
+    return AreaWriteResult.of(area, check.warnings)
 
 
 def close_survey(session: Session, principal: Principal, survey_id: int) -> SurveyProtocol:
     """Close the survey (no further records) and return its protocol."""
-    with unit_of_work(session):
+    with transaction(session, what=f"survey {survey_id} close"):
         survey = _open_survey_for_write(session, principal, survey_id)
         survey.closed_at = utcnow()
     log.info("survey %s closed by %s", survey_id, principal.log_ref)
@@ -402,15 +401,13 @@ def _changes_text(session: Session, survey: Survey, area_id: int, municipality: 
         )
     )
     old = before.attributes if before else {}
-    parts = []
-    for key, new_value in version.attributes.items():
-        if key.startswith("last_confirmed") or key not in FIELD_LABELS:
-            continue
-        if old.get(key) != new_value:
-            parts.append(
-                f"{FIELD_LABELS[key]}: {display_value(key, old.get(key), municipality)} → "
-                f"{display_value(key, new_value, municipality)}"
-            )
+    new = version.attributes
+    parts = [
+        f"{spec.label}: {display_value(spec.name, old.get(spec.name), municipality)} → "
+        f"{display_value(spec.name, new[spec.name], municipality)}"
+        for spec in FIELDS
+        if not spec.confirmation and spec.name in new and old.get(spec.name) != new[spec.name]
+    ]
     if before is not None and not before.geom.equals(version.geom):
         parts.append("Geometrie geändert")
     return "; ".join(parts)
@@ -471,10 +468,7 @@ def list_due(
         authz.require(principal, Permission.VIEW_CONFIDENTIAL)
     if municipality_id is not None:
         authz.require(principal, Permission.VIEW_CONFIDENTIAL, municipality_id)
-    cutoff = today - dt.timedelta(days=config.stale_after_days)
-    due_expr = or_(
-        AreaPotential.last_confirmed_at.is_(None), AreaPotential.last_confirmed_at < cutoff
-    )
+    due_expr = stale_condition(today, config.stale_after_days)
     conds = [
         scope.clause(AreaPotential.__table__.c.municipality_id),
         AreaPotential.is_deleted.is_(False),
