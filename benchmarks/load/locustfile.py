@@ -110,36 +110,45 @@ class DashClient:
 
     def trigger(self, changed: set[str], initial: bool = False) -> None:
         """Fire every callback with a changed input, then the ones their outputs feed."""
-        deferred: set[str] = set()
-        if initial:
-            # Like the renderer: a callback whose input another initial callback produces
-            # waits for that one (it then fires in the cascade), instead of firing twice.
-            for callback in self.callbacks:
-                if all(i["id"] in self.props for i in callback["inputs"]) and not callback.get(
-                    "prevent_initial_call"
-                ):
-                    deferred |= {f"{i}.{p}" for i, p in _parse_outputs(callback["output"])}
+        deferred = self._fed_by_initial_callbacks() if initial else set()
         for _ in range(MAX_CASCADE):
             next_changed: set[str] = set()
             for callback in self.callbacks:
-                inputs = {f"{i['id']}.{i['property']}" for i in callback["inputs"]}
-                if ROUTER_INPUT in inputs:
-                    continue
-                hit = inputs & changed
-                if initial:
-                    present = all(i["id"] in self.props for i in callback["inputs"])
-                    if not present or callback.get("prevent_initial_call") or inputs & deferred:
-                        continue
-                    hit = hit or inputs
+                hit = self._hit(callback, changed, initial, deferred)
                 if not hit:
                     continue
-                outputs = _parse_outputs(callback["output"])
-                label = outputs[0][0]
+                label = _parse_outputs(callback["output"])[0][0]
                 payload = self.fire(callback, sorted(hit), label)
                 next_changed |= {f"{c}.{p}" for c, values in payload.items() for p in values}
             changed, initial = next_changed, False
             if not changed:
                 break
+
+    def _fires_initially(self, callback: dict[str, Any]) -> bool:
+        present = all(i["id"] in self.props for i in callback["inputs"])
+        return present and not callback.get("prevent_initial_call")
+
+    def _fed_by_initial_callbacks(self) -> set[str]:
+        """Like the renderer: a callback whose input another initial callback produces
+        waits for that one (it then fires in the cascade), instead of firing twice."""
+        deferred: set[str] = set()
+        for callback in self.callbacks:
+            if self._fires_initially(callback):
+                deferred |= {f"{i}.{p}" for i, p in _parse_outputs(callback["output"])}
+        return deferred
+
+    def _hit(
+        self, callback: dict[str, Any], changed: set[str], initial: bool, deferred: set[str]
+    ) -> set[str]:
+        """The inputs of ``callback`` that make it fire now (empty: it does not)."""
+        inputs = {f"{i['id']}.{i['property']}" for i in callback["inputs"]}
+        if ROUTER_INPUT in inputs:
+            return set()
+        if not initial:
+            return inputs & changed
+        if not self._fires_initially(callback) or inputs & deferred:
+            return set()
+        return (inputs & changed) or inputs
 
     def open_page(self, path: str, name: str) -> None:
         """A full page load: HTML, layout, dependencies, router, initial callbacks."""
