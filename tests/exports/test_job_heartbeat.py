@@ -235,3 +235,36 @@ def test_worker_killed_with_sigkill_fails_the_job_and_the_next_job_completes(
             stop(second)
         flush(queue)
         app.extensions["cockpit"].engine.dispose()
+
+
+@pytest.mark.slow
+def test_stopping_the_worker_fails_its_running_job_at_once(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """``systemctl stop`` sends SIGTERM (running jobs may finish); a second SIGTERM stops at
+    once: the running job is marked failed right away, long before its heartbeat limit."""
+    settings = job_settings(demo_settings, "sqlite", job_heartbeat_seconds=60)
+    app = create_app(settings)
+    queue = queue_of(app)
+    factory = app.extensions["cockpit"].session_factory
+    config = ServiceConfig.from_settings(settings)
+    worker = start_worker(settings, tmp_path / "worker.log")
+    try:
+        with factory() as session:
+            job_id = jobs.start_all_reports(queue, session, principal(session, "kreis"), config).id
+        wait_until(lambda: _job(factory, config, job_id).done >= 1 or None, 120, interval=0.25)
+        worker.send_signal(signal.SIGTERM)  # graceful: waits for the running job …
+        time.sleep(1.0)
+        assert worker.poll() is None and _job(factory, config, job_id).state is JobState.RUNNING
+        stopped_at = time.monotonic()
+        worker.send_signal(signal.SIGTERM)  # … a second one does not
+        assert worker.wait(timeout=30) == 0, log_tail(tmp_path / "worker.log")
+        state = _job(factory, config, job_id)
+        assert state.state is JobState.FAILED, (state, log_tail(tmp_path / "worker.log"))
+        assert state.message == job_service.INTERRUPTED_MESSAGE
+        assert time.monotonic() - stopped_at < 30 < 2 * settings.job_heartbeat_seconds
+        assert not [p for p in queue.result_dir.iterdir() if not p.name.startswith(".")]
+    finally:
+        stop(worker)
+        flush(queue)
+        app.extensions["cockpit"].engine.dispose()
