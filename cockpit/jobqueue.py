@@ -198,7 +198,12 @@ class JobQueue:
             state, outcome = self._outcome(run, task)
         with self.session_factory() as session:
             ended = jobs.finish(session, job_id, state, outcome.message, outcome.result_file)
-        log.info("job %s ended %s%s", job_id, state.value, "" if ended else " (already ended)")
+        if ended:
+            log.info("job %s ended %s", job_id, state.value)
+            return
+        log.warning("job %s ended %s but had been ended already", job_id, state.value)
+        if outcome.result_file:  # no record points to it: no orphan result file stays
+            (self.result_dir / outcome.result_file).unlink(missing_ok=True)
 
     def _outcome(self, run: jobs.JobRun, task: Any) -> tuple[JobState, Outcome]:
         try:

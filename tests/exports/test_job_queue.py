@@ -19,6 +19,7 @@ from cockpit import create_app
 from cockpit.domain.vocab import JobState
 from cockpit.exports import jobs
 from cockpit.exports.metadata import read_record
+from cockpit.jobqueue import JobContext, Outcome
 from cockpit.models import Job
 from cockpit.models.user import AuditLog
 from cockpit.services import jobs as job_service
@@ -312,3 +313,24 @@ def test_cli_exports_several_reports_through_the_same_job_code(
         )
         assert refused.exit_code != 0
         assert "Unbekannte Gemeindeschlüssel: 99999999." in refused.output
+
+
+def test_a_result_of_a_job_declared_dead_meanwhile_is_not_kept(small_app: Flask) -> None:
+    """If a job was declared dead while its worker still finished it (e.g. a long pause),
+    the record stays failed and the late result file is removed: no orphan files."""
+    _seed(small_app)
+    queue = queue_of(small_app)
+    job_id = _start(small_app)
+
+    def late_finisher(context: JobContext) -> Outcome:
+        with context.result("late.zip") as tmp:
+            tmp.write_bytes(b"PK")
+        with _factory(small_app)() as session:  # meanwhile: the heartbeat check gave up
+            job_service.finish(session, context.run.id, JobState.FAILED, "tot")
+        return Outcome("fertig", "late.zip")
+
+    queue.register("steckbriefe", late_finisher)
+    queue.run_now(job_id)
+    state = _state(small_app, job_id)
+    assert state.state is JobState.FAILED and state.message == "tot" and not state.has_result
+    assert list(queue.result_dir.iterdir()) == []
