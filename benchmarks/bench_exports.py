@@ -36,11 +36,14 @@ import geopandas as gpd  # noqa: E402
 
 from cockpit.db import make_engine, make_session_factory  # noqa: E402
 from cockpit.demo import load_demo  # noqa: E402
-from cockpit.domain.vocab import Visibility  # noqa: E402
+from cockpit.domain.vocab import JobState, Visibility  # noqa: E402
 from cockpit.exports import jobs, report, snapshot  # noqa: E402
 from cockpit.exports.metadata import build_record  # noqa: E402
+from cockpit.jobqueue import JobQueue  # noqa: E402
 from cockpit.migrate import upgrade  # noqa: E402
 from cockpit.services import exports as export_service  # noqa: E402
+from cockpit.services import jobs as job_service  # noqa: E402
+from cockpit.services.config import ServiceConfig  # noqa: E402
 from cockpit.services.maps import BOUNDARY_ATTRIBUTION, IndicatorInfo  # noqa: E402
 from cockpit.settings import load_settings  # noqa: E402
 from layers.crs import to_metric  # noqa: E402
@@ -239,16 +242,16 @@ def main() -> None:
         )
 
         if not args.skip_all:
-            store = jobs.FileJobStore(tmp / "jobs")
+            queue = JobQueue(settings, factory)
+            config = ServiceConfig.from_settings(settings)
             started, cpu = time.perf_counter(), time.process_time()
-            job = jobs.start_all_reports(
-                store, factory, session, kreis, settings, run=lambda work: work()
-            )
+            job = jobs.start_all_reports(queue, session, kreis, config, inline=True)
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu
-            state = store.load(job.id)
-            assert state is not None and state.status == jobs.DONE, state
-            size = (store.directory / state.result_name).stat().st_size
+            state = job_service.get_job(session, kreis, job.id, config)
+            assert state.state is JobState.DONE, state
+            result = job_service.result_file(session, kreis, job.id, config)
+            size = (queue.result_dir / result).stat().st_size
             rows.append(
                 (
                     f"All 53 Steckbriefe into one zip ({size / 1e6:.1f} MB)",

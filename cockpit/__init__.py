@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask server with the Dash app mounted on it."""
     # Imported here, not at module level: importing any ``cockpit.*`` module (services, CLI,
     # tests) must not pull in Flask extensions and Dash.
-    from cockpit import auth, dashboard, exports
+    from cockpit import auth, dashboard, exports, jobqueue
     from cockpit.cli import register_commands
     from cockpit.health import bp as health_bp
     from cockpit.logging_config import configure_logging, init_request_logging
@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         TESTING=settings.env == "test",
     )
     init_request_logging(app)  # request id (X-Request-ID in and out) and access log lines
-    init_runtime(app, settings)
+    runtime = init_runtime(app, settings)
+    jobqueue.init_app(app, settings, runtime.session_factory)
     app.register_blueprint(health_bp)
     auth.init_app(app)  # the guard runs before every other handler's work
     dashboard.init_app(app)

@@ -56,8 +56,16 @@ class Settings:
     log_level: str = "INFO"
     log_json: bool = False
     max_upload_mb: int = 50
-    # A queued/running export job without heartbeat for this long is "abgebrochen".
-    export_job_stale_seconds: int = 120
+    # Background jobs (Huey, see docs/adr/0003-jobs.md). Backend "" = automatic: Redis when
+    # COCKPIT_REDIS_URL is set (worker: `cockpit worker`), else SQLite in the instance dir
+    # with an in-process consumer of ``job_workers`` threads; "sqlite" or "redis" forces one.
+    job_backend: str = ""
+    job_queue_name: str = "kommunal-cockpit"
+    job_workers: int = 2
+    # A running job beats this often; without a beat for twice as long it is "fehlgeschlagen".
+    job_heartbeat_seconds: int = 15
+    job_time_limit_seconds: int = 3600
+    job_result_hours: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -68,11 +76,22 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def job_queue_backend(self) -> str:
+        """``"redis"`` (own worker process) or ``"sqlite"`` (embedded consumer)."""
+        if self.job_backend:
+            return self.job_backend
+        return "redis" if self.redis_url else "sqlite"
+
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def validate(self) -> None:
         """Refuse configurations that are unsafe for the chosen mode."""
+        if self.job_backend not in ("", "sqlite", "redis"):
+            raise SettingsError("COCKPIT_JOB_BACKEND must be empty, sqlite or redis")
+        if self.job_queue_backend == "redis" and not self.redis_url:
+            raise SettingsError("COCKPIT_JOB_BACKEND=redis needs COCKPIT_REDIS_URL")
         if not self.is_production:
             return
         problems = []
@@ -90,7 +109,10 @@ _FIELDS_INT = {
     "session_idle_minutes",
     "stale_after_days",
     "max_upload_mb",
-    "export_job_stale_seconds",
+    "job_workers",
+    "job_heartbeat_seconds",
+    "job_time_limit_seconds",
+    "job_result_hours",
 }
 _FIELDS_BOOL = {"secure_cookies", "log_json"}
 _FIELDS_PATH = {"data_dir", "instance_dir"}

@@ -14,5 +14,6 @@ TEST_CONFIG = ServiceConfig(
     district_ags="14626",
     stale_after_days=365,
     max_upload_bytes=50 * 1024 * 1024,
-    export_job_stale_seconds=120,
+    job_heartbeat_seconds=15,
+    job_result_hours=24,
 )

@@ -19,11 +19,14 @@ from flask.cli import with_appcontext
 
 from cockpit.domain.errors import CockpitError
 from cockpit.domain.roles import Principal
+from cockpit.domain.vocab import JobState
 from cockpit.exports import build, jobs, snapshot
 from cockpit.exports.metadata import ExportRecord, read_record
+from cockpit.jobqueue import get_queue
 from cockpit.services import areas
 from cockpit.services import exports as export_service
-from cockpit.web import get_config, get_db, get_runtime, get_settings
+from cockpit.services import jobs as job_service
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -323,41 +326,26 @@ def _area_snapshot(
 @click.command("export-report")
 @with_appcontext
 @click.option("--user", "username", required=True, help="Benutzername; dessen Rechte gelten.")
-@click.option("--ags", default="", help="Gemeindeschlüssel (AGS) der Gemeinde.")
+@click.option(
+    "--ags",
+    default="",
+    help="Gemeindeschlüssel (AGS) der Gemeinde; mehrere kommagetrennt: ZIP (Kreisrollen).",
+)
 @click.option(
     "--all", "all_municipalities", is_flag=True, help="Alle Gemeinden als ZIP (Kreisrollen)."
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def export_report(username: str, ags: str, all_municipalities: bool, output: Path) -> None:
-    """Steckbrief einer Gemeinde (PDF) oder aller Gemeinden (ZIP) exportieren."""
+    """Steckbrief einer Gemeinde (PDF), mehrerer oder aller Gemeinden (ZIP) exportieren."""
     if bool(ags) == all_municipalities:
         raise click.UsageError("Bitte geben Sie entweder --ags oder --all an.")
     principal = _principal(username)
     session = get_db()
-    settings = get_settings()
     started = time.perf_counter()
     try:
-        if all_municipalities:
-            with tempfile.TemporaryDirectory(prefix="cockpit-reports-") as tmp:
-                store = jobs.FileJobStore(Path(tmp))
-                job = jobs.start_all_reports(
-                    store,
-                    get_runtime().session_factory,
-                    session,
-                    principal,
-                    settings,
-                    ip="cli",
-                    run=lambda work: work(),
-                )
-                state = store.load(job.id)
-                if state is None or state.status != jobs.DONE:
-                    message = state.message if state else "unbekannter Fehler"
-                    raise click.ClickException(f"Export fehlgeschlagen: {message}")
-                _write(output, (Path(tmp) / state.result_name).read_bytes())
-                click.echo(
-                    f"{state.done} Steckbriefe gespeichert: {output} "
-                    f"({time.perf_counter() - started:.1f} s)"
-                )
+        several = [a.strip() for a in ags.split(",") if a.strip()] if "," in ags else []
+        if all_municipalities or several:
+            _all_reports(principal, output, started, several)
             return
         municipality_id = export_service.municipality_id_for_ags(session, principal, ags)
         payload, record, data = build.build_report(
@@ -368,6 +356,23 @@ def export_report(username: str, ags: str, all_municipalities: bool, output: Pat
     except CockpitError as error:
         raise _fail(error) from error
     click.echo(f"Steckbrief gespeichert: {output} ({time.perf_counter() - started:.1f} s)")
+
+
+def _all_reports(principal: Principal, output: Path, started: float, only: list[str]) -> None:
+    """Steckbriefe of all (or ``only`` these) municipalities as a job run in this process
+    (recorded like any other job)."""
+    queue = get_queue()
+    job = jobs.start_all_reports(
+        queue, get_db(), principal, get_config(), only=only, ip="cli", inline=True
+    )
+    state = job_service.get_job(get_db(), principal, job.id, get_config())
+    if state.state is not JobState.DONE:
+        raise click.ClickException(f"Export fehlgeschlagen: {state.message}")
+    name = job_service.result_file(get_db(), principal, job.id, get_config())
+    _write(output, (queue.result_dir / name).read_bytes())
+    click.echo(
+        f"{state.done} Steckbriefe gespeichert: {output} ({time.perf_counter() - started:.1f} s)"
+    )
 
 
 TABLES = ("karte", "ebene", "kennzahlen", "kenndaten", "flaechen")

@@ -39,6 +39,7 @@ class Permission(enum.StrEnum):
     EXPORT_DATA = "export_data"  # scoped by what the principal may view
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    MANAGE_JOBS = "manage_jobs"  # see and cancel every user's background jobs
 
 
 # Permissions that hold for every municipality ("district-wide") per role.
@@ -64,7 +65,14 @@ DISTRICT_WIDE: dict[Role, frozenset[Permission]] = {
             Permission.EXPORT_DATA,
         }
     ),
-    Role.ADMIN: frozenset({Permission.VIEW_PUBLIC, Permission.MANAGE_USERS, Permission.VIEW_AUDIT}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.VIEW_PUBLIC,
+            Permission.MANAGE_USERS,
+            Permission.VIEW_AUDIT,
+            Permission.MANAGE_JOBS,
+        }
+    ),
 }
 
 # Permissions a role holds only for its assigned municipalities.

@@ -117,6 +117,20 @@ class SurveyOutcome(LabelledEnum):
     NEU = "neu"
 
 
+class JobState(LabelledEnum):
+    """State of a background job (export runs and other long work)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
 SERVICING_OPTIONS = {
     "strasse": "Straße",
     "schiene": "Schiene/Gleisanschluss",
@@ -192,4 +206,9 @@ LABELS: dict[enum.Enum, str] = {
     SurveyOutcome.GEAENDERT: "geändert",
     SurveyOutcome.ENTFAELLT: "entfällt",
     SurveyOutcome.NEU: "neu",
+    JobState.QUEUED: "wartend",
+    JobState.RUNNING: "läuft",
+    JobState.DONE: "fertig",
+    JobState.FAILED: "fehlgeschlagen",
+    JobState.CANCELLED: "abgebrochen",
 }

@@ -9,7 +9,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the export blueprint (download routes, "Steckbriefe aller Gemeinden")."""
+    """Register the export blueprint (download routes, job page) and the export job kinds
+    on the app's job queue."""
+    from cockpit.exports import jobs
     from cockpit.exports.routes import bp
+    from cockpit.jobqueue import EXTENSION
 
     app.register_blueprint(bp)
+    jobs.register(app.extensions[EXTENSION])

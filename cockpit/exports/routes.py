@@ -22,8 +22,11 @@ Routes (query parameters as in :class:`~cockpit.services.exports.SnapshotParams`
   ``deleted``);
 * ``/export/flaechen/karte.<pdf|png|svg>`` — map snapshot of the Flächen page with the
   same filters (plus ``paper``, ``orientation``, ``dpi``);
-* ``/export/steckbriefe`` — page for "Steckbriefe aller Gemeinden" (background job with
-  progress and cancel; JSON endpoints below it).
+* ``/export/steckbriefe`` — page for "Steckbriefe aller Gemeinden" (start a background job;
+  ``POST /export/steckbriefe/auftraege``) with the job list;
+* ``/export/auftraege`` — the job page: the user's own jobs (Admin: everyone's) with state,
+  progress, cancel and download; JSON: ``/export/auftraege.json``,
+  ``/export/auftraege/<id>`` (status), ``…/<id>/abbrechen`` (POST), ``…/<id>/download``.
 """
 
 from __future__ import annotations
@@ -41,17 +44,21 @@ from flask import (
     render_template,
     request,
     send_file,
+    url_for,
 )
 from flask.typing import ResponseReturnValue
 
 from cockpit.auth.principal import current_principal
-from cockpit.domain.errors import ValidationError
+from cockpit.domain.errors import NotFoundError, ValidationError
+from cockpit.domain.formatting import format_datetime
 from cockpit.domain.roles import Permission, Principal
 from cockpit.exports import build, jobs, report, snapshot, tables
 from cockpit.exports.metadata import ExportRecord
+from cockpit.jobqueue import get_queue
 from cockpit.services import areas, authz
 from cockpit.services import exports as export_service
-from cockpit.web import get_config, get_db, get_runtime, get_settings
+from cockpit.services import jobs as job_service
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -354,46 +361,95 @@ def municipality_report(ags: str) -> ResponseReturnValue:
     return _download(payload, report.report_filename(data), "application/pdf")
 
 
-def _store() -> jobs.JobStore:
-    return jobs.make_store(get_settings())
+def _job_dict(job: job_service.JobView) -> dict[str, Any]:
+    """A job as the job page's script and the JSON API see it (times in Berlin time)."""
+    url = url_for("exports.job_status", job_id=job.id)
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "kind_label": job.kind_label,
+        "state": job.state.value,
+        "status": job.state.label,
+        "finished": job.finished,
+        "total": job.total,
+        "done": job.done,
+        "percent": job.percent,
+        "current": job.current,
+        "message": job.message,
+        "user": job.username,
+        "scope": job.scope,
+        "created": format_datetime(job.created_at),
+        "finished_at": format_datetime(job.finished_at) if job.finished_at else "",
+        "url": url,
+        "cancel_url": url + "/abbrechen",
+        "download_url": url + "/download" if job.downloadable else "",
+    }
+
+
+def _may_start_reports(principal: Principal) -> bool:
+    return all(authz.may(principal, p) for p in job_service.KIND_PERMISSIONS[jobs.KIND])
+
+
+def _jobs_page(principal: Principal, *, start: bool) -> str:
+    listed = job_service.list_jobs(get_db(), principal, get_config())
+    return render_template(
+        "exports/jobs.html",
+        jobs=[_job_dict(job) for job in listed],
+        start=start,
+        all_users=authz.may(principal, Permission.MANAGE_JOBS),
+    )
+
+
+@bp.get("/auftraege")
+def jobs_page() -> ResponseReturnValue:
+    """Background jobs: the principal's own (Admin: everyone's), with cancel and download."""
+    principal = current_principal()
+    return _jobs_page(principal, start=_may_start_reports(principal))
+
+
+@bp.get("/auftraege.json")
+def jobs_list() -> ResponseReturnValue:
+    listed = job_service.list_jobs(get_db(), current_principal(), get_config())
+    return jsonify(jobs=[_job_dict(job) for job in listed])
 
 
 @bp.get("/steckbriefe")
 def reports_page() -> ResponseReturnValue:
     principal = current_principal()
     authz.require(principal, Permission.EXPORT_DATA)
-    return render_template("exports/steckbriefe.html")
+    return _jobs_page(principal, start=True)
 
 
 @bp.post("/steckbriefe/auftraege")
 def start_reports_job() -> ResponseReturnValue:
-    principal = current_principal()
     job = jobs.start_all_reports(
-        _store(),
-        get_runtime().session_factory,
-        get_db(),
-        principal,
-        get_settings(),
-        ip=request.remote_addr or "",
+        get_queue(), get_db(), current_principal(), get_config(), ip=request.remote_addr or ""
     )
-    response = jsonify(job.to_dict())
+    response = jsonify(_job_dict(job))
     response.status_code = 202
     return response
 
 
-@bp.get("/steckbriefe/auftraege/<job_id>")
+@bp.get("/auftraege/<job_id>")
 def job_status(job_id: str) -> ResponseReturnValue:
-    return jsonify(jobs.get_job(_store(), current_principal(), job_id).to_dict())
+    job = job_service.get_job(get_db(), current_principal(), job_id, get_config())
+    return jsonify(_job_dict(job))
 
 
-@bp.post("/steckbriefe/auftraege/<job_id>/abbrechen")
-def cancel_reports_job(job_id: str) -> ResponseReturnValue:
-    return jsonify(jobs.cancel_job(_store(), current_principal(), job_id).to_dict())
+@bp.post("/auftraege/<job_id>/abbrechen")
+def cancel_job(job_id: str) -> ResponseReturnValue:
+    job = job_service.cancel_job(get_db(), current_principal(), job_id, get_config())
+    return jsonify(_job_dict(job))
 
 
-@bp.get("/steckbriefe/auftraege/<job_id>/download")
-def download_reports(job_id: str) -> ResponseReturnValue:
-    path: Path = jobs.result_path(_store(), current_principal(), job_id)
+@bp.get("/auftraege/<job_id>/download")
+def download_job_result(job_id: str) -> ResponseReturnValue:
+    queue = get_queue()
+    name = job_service.result_file(get_db(), current_principal(), job_id, get_config())
+    path: Path = queue.result_dir / name
+    if not path.is_file():
+        log.error("job %s: result file %s missing", job_id, name)
+        raise NotFoundError(f"job {job_id}: {name} missing", "Die Ergebnisdatei fehlt.")
     response = send_file(
         path, mimetype="application/zip", as_attachment=True, download_name=path.name
     )

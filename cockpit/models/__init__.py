@@ -12,6 +12,7 @@ from cockpit.models.area import (
 from cockpit.models.deployment import DeploymentInfo
 from cockpit.models.geo import District, Municipality
 from cockpit.models.indicator import Indicator, IndicatorValue
+from cockpit.models.job import Job
 from cockpit.models.kenndaten import (
     ChangeRecord,
     ClusterFocus,
@@ -43,6 +44,7 @@ __all__ = [
     "Indicator",
     "IndicatorValue",
     "InvestmentItem",
+    "Job",
     "Membership",
     "MunicipalEnterprise",
     "Municipality",

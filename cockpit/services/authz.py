@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false
+from sqlalchemy import ColumnElement, Select, false, true
 
 from cockpit.domain.errors import AccessDeniedError
 from cockpit.domain.roles import Permission, Principal
@@ -111,3 +111,49 @@ def indicator_scope(principal: Principal, visibility: Visibility) -> Scope:
 def visible_indicator_visibilities(principal: Principal) -> set[Visibility]:
     """Visibilities of which the principal may see at least one value."""
     return {v for v in Visibility if not indicator_scope(principal, v).is_empty}
+
+
+def job_clause(principal: Principal, owner_column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQL condition for the background jobs ``principal`` may see: all of them with
+    MANAGE_JOBS (Admin), otherwise only the jobs the principal started."""
+    if principal.has_district_wide(Permission.MANAGE_JOBS):
+        return true()
+    return owner_column == principal.user_id
+
+
+def may_job(
+    principal: Principal,
+    owner_id: int | None,
+    result_needs: Iterable[Permission] | None = None,
+) -> bool:
+    """Like :func:`require_job` but answers instead of raising (for hiding UI elements)."""
+    owner = owner_id is not None and owner_id == principal.user_id
+    if result_needs is None:
+        return owner or principal.has_district_wide(Permission.MANAGE_JOBS)
+    return owner and all(principal.has_district_wide(p) for p in result_needs)
+
+
+def require_job(
+    principal: Principal,
+    owner_id: int | None,
+    result_needs: Iterable[Permission] | None = None,
+) -> None:
+    """Raise :class:`AccessDeniedError` unless ``principal`` may act on a job of ``owner_id``.
+
+    Status and cancel (``result_needs`` None): the owner, or an Admin (MANAGE_JOBS). The
+    result file: the owner only, and only while still holding every permission of
+    ``result_needs`` district-wide (a user whose role changed since keeps no access).
+    """
+    if may_job(principal, owner_id, result_needs):
+        return
+    log.warning(
+        "access denied: user=%s role=%s job of user#%s (%s)",
+        principal.log_ref,
+        principal.role.value,
+        owner_id,
+        "result" if result_needs is not None else "status/cancel",
+    )
+    raise AccessDeniedError(
+        f"{principal.log_ref} may not access a job of user#{owner_id}",
+        "Sie haben keine Berechtigung für diesen Auftrag.",
+    )

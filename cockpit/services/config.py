@@ -31,7 +31,8 @@ class ServiceConfig:
     district_ags: str
     stale_after_days: int
     max_upload_bytes: int
-    export_job_stale_seconds: int
+    job_heartbeat_seconds: int
+    job_result_hours: int
     data_dir: Path | None = None
 
     @property
@@ -45,6 +46,7 @@ class ServiceConfig:
             district_ags=settings.district_ags,
             stale_after_days=settings.stale_after_days,
             max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
-            export_job_stale_seconds=settings.export_job_stale_seconds,
+            job_heartbeat_seconds=settings.job_heartbeat_seconds,
+            job_result_hours=settings.job_result_hours,
             data_dir=settings.data_dir,
         )

@@ -1,30 +1,41 @@
-"""Export jobs whose process died: heartbeat, "abgebrochen" after the stale limit, for the
-file store and the Redis store, and a real worker process killed with SIGKILL."""
+"""Jobs whose worker died: heartbeat, "fehlgeschlagen" within twice the heartbeat interval,
+and a real ``cockpit worker`` process killed with SIGKILL — on the embedded SQLite queue and
+on Redis."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import secrets
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cockpit import create_app
 from cockpit.db import make_engine, make_session_factory
-from cockpit.domain.errors import ValidationError
+from cockpit.domain.vocab import JobState
 from cockpit.exports import jobs
-from cockpit.settings import Settings
-from tests.exports.export_support import csrf_from, login, principal
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from cockpit.models import Job
+from cockpit.services import jobs as job_service
+from cockpit.services.config import ServiceConfig
+from cockpit.services.jobs import JobView
+from cockpit.settings import Settings, load_settings
+from tests.exports.export_support import GOERLITZ, ZITTAU, csrf_from, login, principal
+from tests.job_support import (
+    BACKENDS,
+    REDIS_URL,
+    flush,
+    job_settings,
+    log_tail,
+    queue_of,
+    start_worker,
+    stop,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -35,260 +46,225 @@ def demo_session(demo_url: str) -> Iterator[Session]:
     engine.dispose()
 
 
-@pytest.fixture
-def redis_store(tmp_path: Path) -> Iterator[jobs.RedisJobStore]:
-    prefix = f"cockpit-test:{secrets.token_hex(6)}:"
-    store = jobs.RedisJobStore(REDIS_URL, tmp_path / "export_jobs", prefix, stale_after_seconds=120)
-    yield store
-    keys = list(store.client.scan_iter(match=prefix + "*"))
-    if keys:
-        store.client.delete(*keys)
-
-
-def _running(job_id: str, user: str = "kreis") -> jobs.JobState:
-    return jobs.JobState(
+def _running(session: Session, job_id: str, beat_age_s: float, user: str = "kreis") -> Job:
+    owner = principal(session, user)
+    now = dt.datetime.now(dt.UTC)
+    job = Job(
         id=job_id,
         kind="steckbriefe",
-        user=user,
-        status=jobs.RUNNING,
+        user_id=owner.user_id,
+        username=owner.username,
+        scope="alle Gemeinden",
+        state=JobState.RUNNING,
         total=53,
         done=7,
         current="Görlitz",
-        created_at=jobs.now_utc(),
+        created_at=now - dt.timedelta(minutes=5),
+        started_at=now - dt.timedelta(minutes=5),
+        heartbeat_at=now - dt.timedelta(seconds=beat_age_s),
     )
+    session.add(job)
+    session.commit()
+    return job
 
 
-def test_running_job_without_heartbeat_is_interrupted_file_store(
-    demo_session: Session, tmp_path: Path
+def test_running_job_without_heartbeat_for_twice_the_interval_fails(
+    demo_session: Session, demo_settings: Settings
 ) -> None:
+    config = ServiceConfig.from_settings(demo_settings)
+    assert config.job_heartbeat_seconds == 15
     kreis = principal(demo_session, "kreis")
-    store = jobs.FileJobStore(tmp_path / "export_jobs", stale_after_seconds=120)
-    stale, fresh = _running("job-stale-file"), _running("job-fresh-file")
-    for state in (stale, fresh):
-        store.save(state)
-        store.beat(state.id)
-    partial = store.directory / ".partial-job-stale-file.zip"
-    partial.write_bytes(b"PK half written")
-    old = time.time() - 121
-    os.utime(store.directory / "job-stale-file.heartbeat", (old, old))
+    _running(demo_session, "job-stale", beat_age_s=31)
+    _running(demo_session, "job-fresh", beat_age_s=29)
 
-    assert jobs.get_job(store, kreis, fresh.id).status == jobs.RUNNING  # beat just now
-    state = jobs.get_job(store, kreis, stale.id)
-    assert state.status == jobs.CANCELLED == "abgebrochen"
-    assert state.finished and state.current == "" and state.finished_at
+    assert job_service.get_job(demo_session, kreis, "job-fresh", config).state is JobState.RUNNING
+    state = job_service.get_job(demo_session, kreis, "job-stale", config)
+    assert state.state is JobState.FAILED and state.state.label == "fehlgeschlagen"
+    assert state.finished and state.current == "" and state.finished_at is not None
     assert state.message == (
-        "Der Export wurde unterbrochen (Serverprozess beendet). Bitte starten Sie ihn erneut."
+        "Der Auftrag wurde unterbrochen (Hintergrundprozess beendet). Bitte starten Sie ihn erneut."
     )
     assert state.done == 7  # progress up to the crash stays visible
-    reloaded = store.load(stale.id)  # persisted: every worker answers the same
-    assert reloaded is not None and reloaded.status == jobs.CANCELLED
-    assert store.cancel_requested(stale.id)
-    assert not partial.exists()
-    # cancelling or downloading it now behaves like any finished job
-    assert jobs.cancel_job(store, kreis, stale.id).status == jobs.CANCELLED
-    with pytest.raises(ValidationError):
-        jobs.result_path(store, kreis, stale.id)
-
-
-def test_job_state_from_before_heartbeats_falls_back_to_its_start(
-    demo_session: Session, tmp_path: Path
-) -> None:
-    """A state written without any heartbeat (older version, or crashed before the first
-    beat) is judged by ``created_at``."""
-    kreis = principal(demo_session, "kreis")
-    store = jobs.FileJobStore(tmp_path / "export_jobs", stale_after_seconds=120)
-    old = jobs.JobState(
-        id="job-old",
-        kind="steckbriefe",
-        user="kreis",
-        status=jobs.QUEUED,
-        total=53,
-        created_at="2026-01-01T08:00:00+00:00",
+    # the worker of a job declared dead stops at its next step and cannot overwrite it
+    assert job_service.report_progress(demo_session, "job-stale", 8, "Zittau") is True
+    assert not job_service.finish(demo_session, "job-stale", JobState.DONE, "fertig", "x.zip")
+    reloaded = job_service.get_job(demo_session, kreis, "job-stale", config)
+    assert reloaded.state is JobState.FAILED and reloaded.done == 7 and not reloaded.has_result
+    # cancelling it now changes nothing
+    assert job_service.cancel_job(demo_session, kreis, "job-stale", config).state is (
+        JobState.FAILED
     )
-    young = jobs.JobState(
-        id="job-young",
-        kind="steckbriefe",
-        user="kreis",
-        status=jobs.QUEUED,
-        total=53,
-        created_at=jobs.now_utc(),
-    )
-    store.save(old)
-    store.save(young)
-    assert jobs.get_job(store, kreis, "job-old").status == jobs.CANCELLED
-    assert jobs.get_job(store, kreis, "job-young").status == jobs.QUEUED
 
 
-def test_running_job_without_heartbeat_is_interrupted_redis_store(
-    demo_session: Session, redis_store: jobs.RedisJobStore
-) -> None:
-    kreis = principal(demo_session, "kreis")
-    stale, fresh = _running("job-stale-redis"), _running("job-fresh-redis")
-    for state in (stale, fresh):
-        redis_store.save(state)
-        redis_store.beat(state.id)
-    redis_store.client.set(
-        redis_store.prefix + stale.id + ":heartbeat", repr(time.time() - 121), ex=3600
-    )
-    last = redis_store.last_beat(fresh.id)
-    assert last is not None and time.time() - last < 5
-
-    assert jobs.get_job(redis_store, kreis, fresh.id).status == jobs.RUNNING
-    state = jobs.get_job(redis_store, kreis, stale.id)
-    assert state.status == jobs.CANCELLED
-    assert state.message == jobs.INTERRUPTED_MESSAGE
-    reloaded = redis_store.load(stale.id)
-    assert reloaded is not None and reloaded.status == jobs.CANCELLED
-    assert redis_store.cancel_requested(stale.id)
-    # the limit is configurable: with 200 s the same heartbeat is still alive
-    patient = jobs.RedisJobStore(
-        REDIS_URL, redis_store.directory, redis_store.prefix, stale_after_seconds=200
-    )
-    other = _running("job-slow-redis")
-    patient.save(other)
-    patient.client.set(patient.prefix + other.id + ":heartbeat", repr(time.time() - 121), ex=3600)
-    assert jobs.get_job(patient, kreis, other.id).status == jobs.RUNNING
-
-
-def test_stale_limit_comes_from_the_settings(demo_settings: Settings) -> None:
-    from cockpit.settings import load_settings
-
-    assert demo_settings.export_job_stale_seconds == 120
-    store = jobs.make_store(demo_settings)
-    assert isinstance(store, jobs.FileJobStore) and store.stale_after_seconds == 120
+def test_heartbeat_settings(demo_settings: Settings) -> None:
     tuned = load_settings(
-        environ={"COCKPIT_EXPORT_JOB_STALE_SECONDS": "30", "COCKPIT_REDIS_URL": REDIS_URL},
+        environ={
+            "COCKPIT_JOB_HEARTBEAT_SECONDS": "3",
+            "COCKPIT_JOB_TIME_LIMIT_SECONDS": "600",
+            "COCKPIT_JOB_RESULT_HOURS": "2",
+            "COCKPIT_REDIS_URL": REDIS_URL,
+        },
         database_url=demo_settings.database_url,
         instance_dir=demo_settings.instance_dir,
         env="test",
         secret_key=demo_settings.secret_key,
     )
-    redis_backed = jobs.make_store(tuned)
-    assert isinstance(redis_backed, jobs.RedisJobStore)
-    assert redis_backed.stale_after_seconds == 30
-    assert jobs.heartbeat_interval(120) == 5.0 and jobs.heartbeat_interval(2) == 0.5
+    assert tuned.job_queue_backend == "redis"  # Redis configured: server mode
+    assert demo_settings.job_queue_backend == "sqlite"
+    config = ServiceConfig.from_settings(tuned)
+    assert (config.job_heartbeat_seconds, config.job_result_hours) == (3, 2)
+    assert tuned.job_time_limit_seconds == 600
+    forced = tuned.with_overrides(job_backend="sqlite")
+    assert forced.job_queue_backend == "sqlite"
+    from cockpit.settings import SettingsError
+
+    with pytest.raises(SettingsError):
+        demo_settings.with_overrides(job_backend="redis").validate()  # no COCKPIT_REDIS_URL
+    with pytest.raises(SettingsError):
+        demo_settings.with_overrides(job_backend="rq").validate()
 
 
 def test_status_route_reports_the_interruption(demo_settings: Settings) -> None:
-    """The JSON the progress script shows: status "abgebrochen" and the German message."""
+    """The JSON the job page shows: status "fehlgeschlagen" and the German message."""
     app: Flask = create_app(demo_settings)
     try:
-        store = jobs.make_store(demo_settings)
-        store.save(_running("job-route-stale"))
-        store.beat("job-route-stale")
-        old = time.time() - 600
-        os.utime(store.directory / "job-route-stale.heartbeat", (old, old))
+        factory = app.extensions["cockpit"].session_factory
+        with factory() as session:
+            _running(session, "job-route-stale", beat_age_s=600)
         client = app.test_client()
         login(client, "kreis")
-        body = client.get("/export/steckbriefe/auftraege/job-route-stale").get_json()
-        assert body["status"] == "abgebrochen" and body["finished"] is True
-        assert body["message"] == jobs.INTERRUPTED_MESSAGE
+        body = client.get("/export/auftraege/job-route-stale").get_json()
+        assert body["status"] == "fehlgeschlagen" and body["state"] == "failed"
+        assert body["finished"] is True and body["download_url"] == ""
+        assert body["message"] == job_service.INTERRUPTED_MESSAGE
         script = client.get("/export/static/jobs.js")
         assert b"job.message" in script.data and b"result.body.message" in script.data
         script.close()
-        token = csrf_from(client, "/export/steckbriefe")
+        token = csrf_from(client, "/export/auftraege")
         cancel = client.post(
-            "/export/steckbriefe/auftraege/job-route-stale/abbrechen",
-            headers={"X-CSRFToken": token},
+            "/export/auftraege/job-route-stale/abbrechen", headers={"X-CSRFToken": token}
         )
-        assert cancel.get_json()["status"] == "abgebrochen"
-        other = app.test_client()
-        login(other, "analyse")
-        assert (
-            other.get(
-                "/export/steckbriefe/auftraege/job-route-stale",
-                headers={"Accept": "application/json"},
-            ).status_code
-            == 404
-        )
+        assert cancel.get_json()["status"] == "fehlgeschlagen"
     finally:
         app.extensions["cockpit"].engine.dispose()
 
 
-_WORKER = """
-import sys, time
-from pathlib import Path
-from cockpit import create_app
-from cockpit.exports import jobs
-from cockpit.services import exports as export_service
-from cockpit.settings import load_settings
-
-settings = load_settings(
-    environ={}, database_url=sys.argv[1], instance_dir=Path(sys.argv[2]),
-    data_dir=Path(sys.argv[3]), env="test", secret_key="worker-secret-" + "x" * 32,
-    export_job_stale_seconds=2,
-)
-app = create_app(settings)
-runtime = app.extensions["cockpit"]
-session = runtime.session_factory()
-kreis = export_service.principal_for_username(session, "kreis")
-job = jobs.start_all_reports(jobs.make_store(settings), runtime.session_factory, session,
-                             kreis, settings)
-print(job.id, flush=True)
-time.sleep(300)
-"""
+def _job(factory: sessionmaker[Session], config: ServiceConfig, job_id: str) -> JobView:
+    """The job as its owner sees it (each call also runs the stale check)."""
+    with factory() as session:
+        return job_service.get_job(session, principal(session, "kreis"), job_id, config)
 
 
 @pytest.mark.slow
-def test_worker_process_killed_with_sigkill_leaves_an_interrupted_job(
-    demo_session: Session, demo_settings: Settings, tmp_path: Path
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_worker_killed_with_sigkill_fails_the_job_and_the_next_job_completes(
+    demo_settings: Settings, tmp_path: Path, backend: str
 ) -> None:
-    """A real process runs "Steckbriefe aller Gemeinden" in its thread pool and is killed
-    (like a gunicorn worker): while it lives, the heartbeat keeps the job "läuft" even with a
-    2 s limit; after the kill the job becomes "abgebrochen" within the limit."""
-    assert demo_settings.data_dir is not None
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            _WORKER,
-            demo_settings.database_url,
-            str(demo_settings.instance_dir),
-            str(demo_settings.data_dir),
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    """A real ``cockpit worker`` runs "Steckbriefe aller Gemeinden" and is killed with
+    SIGKILL: while it lives the heartbeat keeps the job "läuft" (3 s interval); after the
+    kill the job is "fehlgeschlagen" within twice the interval and never runs again; the
+    next job (two municipalities) runs to completion on a new worker; every finished job
+    has exactly one result file (the killed run's partial file is removed by maintenance)."""
+    settings = job_settings(demo_settings, backend, job_heartbeat_seconds=3)
+    app = create_app(settings)
+    queue = queue_of(app)
+    factory = app.extensions["cockpit"].session_factory
+    config = ServiceConfig.from_settings(settings)
+    first = start_worker(settings, tmp_path / "worker-1.log")
+    second = None
     try:
-        assert worker.stdout is not None
-        job_id = worker.stdout.readline().strip()
-        assert job_id, "worker printed no job id"
-        kreis = principal(demo_session, "kreis")
-        store = jobs.FileJobStore(demo_settings.instance_dir / "export_jobs", stale_after_seconds=2)
-        deadline = time.monotonic() + 120
-        state = jobs.get_job(store, kreis, job_id)
-        while time.monotonic() < deadline and state.done < 2:
-            time.sleep(0.2)
-            state = jobs.get_job(store, kreis, job_id)
-        assert state.status == jobs.RUNNING and 2 <= state.done < 53, state
-        beats = []
-        for _ in range(4):  # alive: the heartbeat keeps moving, the 2 s limit is never hit
-            time.sleep(0.8)
-            beats.append(store.last_beat(job_id))
-            assert jobs.get_job(store, kreis, job_id).status == jobs.RUNNING
-        assert len(set(beats)) > 1
-        assert list(store.directory.glob(f".partial-{job_id}.zip"))
+        with factory() as session:
+            kreis = principal(session, "kreis")
+            killed_job = jobs.start_all_reports(queue, session, kreis, config).id
+
+        running = wait_until(
+            lambda: _job(factory, config, killed_job).done >= 2 or None, timeout=120
+        )
+        assert running
+        state = _job(factory, config, killed_job)
+        assert state.state is JobState.RUNNING and 2 <= state.done < 53, state
+        beats = set()
+        for _ in range(4):  # alive: the heartbeat moves, the 6 s limit is never hit
+            time.sleep(1.6)
+            with factory() as session:
+                job = session.get(Job, killed_job)
+                assert job is not None
+                beats.add(job.heartbeat_at)
+            assert _job(factory, config, killed_job).state is JobState.RUNNING
+        assert len(beats) > 1
+        assert list(queue.result_dir.glob(f".partial-{killed_job}-*"))
+
         killed_at = time.monotonic()
-        worker.send_signal(signal.SIGKILL)
-        assert worker.wait(timeout=10) == -signal.SIGKILL
-        frozen = store.load(job_id)
-        assert frozen is not None and frozen.status == jobs.RUNNING  # nobody updated it
-        while time.monotonic() < killed_at + 10:
-            state = jobs.get_job(store, kreis, job_id)
-            if state.finished:
-                break
-            time.sleep(0.2)
+        os.kill(first.pid, signal.SIGKILL)
+        assert first.wait(timeout=10) == -signal.SIGKILL
+        failed = wait_until(lambda: _job(factory, config, killed_job).finished or None, timeout=10)
         waited = time.monotonic() - killed_at
-        assert state.status == jobs.CANCELLED, state
-        assert state.message == jobs.INTERRUPTED_MESSAGE
-        assert 1.0 < waited < 5.0, waited  # not before the limit, soon after it
+        assert failed
+        state = _job(factory, config, killed_job)
+        assert state.state is JobState.FAILED, state
+        assert state.message == job_service.INTERRUPTED_MESSAGE
+        assert waited <= 2 * settings.job_heartbeat_seconds + 0.5, waited
         assert state.done < 53
-        assert not list(store.directory.glob("*.zip"))  # partial result removed
+
+        second = start_worker(settings, tmp_path / "worker-2.log")
+        with factory() as session:
+            next_job = jobs.start_all_reports(  # two reports: completes in a test's time
+                queue, session, principal(session, "kreis"), config, only=[GOERLITZ, ZITTAU]
+            )
+        done = wait_until(
+            lambda: _job(factory, config, next_job.id).finished or None, timeout=240, interval=0.5
+        )
+        assert done
+        final = _job(factory, config, next_job.id)
+        assert final.state is JobState.DONE, (final, log_tail(tmp_path / "worker-2.log"))
+        assert final.done == final.total == 2 and final.has_result
+        assert _job(factory, config, killed_job).state is JobState.FAILED  # never run again
+
+        results = sorted(p.name for p in queue.result_dir.iterdir() if not p.name.startswith("."))
+        assert results == [f"Steckbriefe_{next_job.id}.zip"]
+        stray = list(queue.result_dir.glob(".partial-*"))
+        assert stray and all(p.name.startswith(f".partial-{killed_job}-") for p in stray)
+        old = time.time() - settings.job_time_limit_seconds - 7200
+        for path in stray:
+            os.utime(path, (old, old))
+        queue.maintenance()
+        assert sorted(p.name for p in queue.result_dir.iterdir()) == results
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(timeout=10)
-        if worker.stdout is not None:
-            worker.stdout.close()
+        stop(first)
+        if second is not None:
+            stop(second)
+        flush(queue)
+        app.extensions["cockpit"].engine.dispose()
+
+
+@pytest.mark.slow
+def test_stopping_the_worker_fails_its_running_job_at_once(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """``systemctl stop`` sends SIGTERM (running jobs may finish); a second SIGTERM stops at
+    once: the running job is marked failed right away, long before its heartbeat limit."""
+    settings = job_settings(demo_settings, "sqlite", job_heartbeat_seconds=60)
+    app = create_app(settings)
+    queue = queue_of(app)
+    factory = app.extensions["cockpit"].session_factory
+    config = ServiceConfig.from_settings(settings)
+    worker = start_worker(settings, tmp_path / "worker.log")
+    try:
+        with factory() as session:
+            job_id = jobs.start_all_reports(queue, session, principal(session, "kreis"), config).id
+        wait_until(lambda: _job(factory, config, job_id).done >= 1 or None, 120, interval=0.25)
+        worker.send_signal(signal.SIGTERM)  # graceful: waits for the running job …
+        time.sleep(1.0)
+        assert worker.poll() is None and _job(factory, config, job_id).state is JobState.RUNNING
+        stopped_at = time.monotonic()
+        worker.send_signal(signal.SIGTERM)  # … a second one does not
+        assert worker.wait(timeout=30) == 0, log_tail(tmp_path / "worker.log")
+        state = _job(factory, config, job_id)
+        assert state.state is JobState.FAILED, (state, log_tail(tmp_path / "worker.log"))
+        assert state.message == job_service.INTERRUPTED_MESSAGE
+        assert time.monotonic() - stopped_at < 30 < 2 * settings.job_heartbeat_seconds
+        assert not [p for p in queue.result_dir.iterdir() if not p.name.startswith(".")]
+    finally:
+        stop(worker)
+        flush(queue)
+        app.extensions["cockpit"].engine.dispose()

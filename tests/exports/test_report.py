@@ -1,8 +1,7 @@
-"""Steckbrief PDFs and the "all municipalities" job: content, permissions, progress, cancel."""
+"""Steckbrief PDFs: content and permissions (the "all municipalities" job: test_job_queue)."""
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,11 +12,10 @@ from sqlalchemy.orm import Session
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, NotFoundError
 from cockpit.domain.formatting import format_number
-from cockpit.exports import jobs, report
-from cockpit.exports.metadata import build_record, read_record
+from cockpit.exports import report
+from cockpit.exports.metadata import build_record
 from cockpit.services import exports as export_service
 from cockpit.services import kenndaten
-from cockpit.settings import Settings
 from tests.config_support import TEST_CONFIG
 from tests.exports.export_support import (
     GOERLITZ,
@@ -145,96 +143,6 @@ def test_report_permissions(demo_session: Session) -> None:
     )
 
 
-class _CancelAfter(jobs.FileJobStore):
-    """A real file store whose cancel flag is set once ``n`` reports are done."""
-
-    def __init__(self, directory: Path, n: int) -> None:
-        super().__init__(directory)
-        self.n = n
-
-    def save(self, state: jobs.JobState) -> None:
-        super().save(state)
-        if state.done >= self.n and not state.finished:
-            self.request_cancel(state.id)
-
-
-@pytest.mark.slow
-def test_job_progress_and_cancel_leave_no_partial_file(
-    demo_session: Session, demo_settings: Settings, tmp_path: Path
-) -> None:
-    kreis = principal(demo_session, "kreis")
-    factory = make_session_factory(make_engine(demo_settings.database_url))
-    store = _CancelAfter(tmp_path / "jobs", 2)
-    seen: list[int] = []
-    original = store.save
-
-    def tracking_save(state: jobs.JobState) -> None:
-        seen.append(state.done)
-        original(state)
-
-    store.save = tracking_save  # type: ignore[method-assign]
-    job = jobs.start_all_reports(
-        store, factory, demo_session, kreis, demo_settings, run=lambda work: work()
-    )
-    state = jobs.get_job(store, kreis, job.id)
-    assert state.status == jobs.CANCELLED
-    assert state.done == 2 and state.total == 53
-    assert "abgebrochen" in state.message
-    assert sorted(set(seen)) == [0, 1, 2]  # progress was reported per report
-    assert not list((tmp_path / "jobs").glob("*.zip"))  # nothing half-written
-    with pytest.raises(NotFoundError):  # jobs are private to their user
-        jobs.get_job(store, principal(demo_session, "analyse"), job.id)
-    with pytest.raises(NotFoundError):
-        jobs.get_job(store, kreis, "../../etc/passwd")
-
-
-def test_job_completes_on_a_small_district(
-    settings: Settings, sqlite_url: str, tmp_path: Path
-) -> None:
-    """The whole run (two municipalities, real PDFs) ends with a zip of reports + manifest."""
-    from tests.auth.support import seed_world
-
-    factory = make_session_factory(make_engine(sqlite_url))
-    with factory() as session:
-        world = seed_world(session)
-        kreis = world.principals["kreis"]
-        store = jobs.FileJobStore(tmp_path / "jobs")
-        job = jobs.start_all_reports(store, factory, session, kreis, settings, run=lambda w: w())
-        state = jobs.get_job(store, kreis, job.id)
-        assert state.status == jobs.DONE, state.message
-        assert state.done == state.total == 2 and state.percent == 100
-        path = jobs.result_path(store, kreis, job.id)
-        with zipfile.ZipFile(path) as archive:
-            names = sorted(archive.namelist())
-            assert names == [
-                "Steckbrief_14626110_Görlitz.pdf",
-                "Steckbrief_14626610_Zittau.pdf",
-                "metadaten.json",
-            ]
-        record = read_record(path)
-        assert set(record.render["reports"]) == {GOERLITZ, ZITTAU}
-        assert record.user == "kreis"
-
-
-def test_redis_job_store_round_trip(tmp_path: Path) -> None:
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.exceptions.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379")
-    store = jobs.RedisJobStore("redis://127.0.0.1:6379/15", tmp_path, prefix="test:exportjob:")
-    state = jobs.JobState(
-        id="abc123", kind="steckbriefe", user="kreis", status=jobs.RUNNING, total=3
-    )
-    store.save(state)
-    assert store.load("abc123") == state
-    assert not store.cancel_requested("abc123")
-    store.request_cancel("abc123")
-    assert store.cancel_requested("abc123")
-    store.client.delete("test:exportjob:abc123", "test:exportjob:abc123:cancel")
-    assert store.load("abc123") is None
-
-
 def test_group_labels_match_kenndaten_spec() -> None:
     columns = export_service.kenndaten_columns("investments")
     assert [c.label for c in columns][:4] == ["Bereich", "Art", "Jahr", "Betrag"]
@@ -243,18 +151,3 @@ def test_group_labels_match_kenndaten_spec() -> None:
         "Themencluster",
         kenndaten.GROUPS["focus"].field("focus").label,
     ]
-
-
-def test_expired_job_files_are_removed(tmp_path: Path) -> None:
-    import os
-    import time
-
-    store = jobs.FileJobStore(tmp_path / "jobs")
-    old = store.directory / "Steckbriefe_alt.zip"
-    old.write_bytes(b"PK")
-    fresh = store.directory / "Steckbriefe_neu.zip"
-    fresh.write_bytes(b"PK")
-    past = time.time() - jobs.JOB_TTL_SECONDS - 60
-    os.utime(old, (past, past))
-    assert jobs.remove_expired(store.directory) == 1
-    assert not old.exists() and fresh.exists()

@@ -1,63 +1,92 @@
-""" "Steckbriefe aller Gemeinden" jobs: the result zip holds every municipality's
-confidential data, so access to it must follow the CURRENT permissions of the user."""
+"""Background jobs ("Steckbriefe aller Gemeinden"): the result zip holds every municipality's
+confidential data, so every status, cancel and download follows the CURRENT permissions of
+the user; anonymous and foreign users are refused (401/403, never 500)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
 from cockpit.domain.roles import Role
+from cockpit.domain.vocab import JobState
 from cockpit.exports import jobs
-from cockpit.models import User
+from cockpit.jobqueue import JobQueue
+from cockpit.models import Job, User
+from cockpit.services import jobs as job_service
 from cockpit.services import users
-from tests.security.conftest import DemoWorld
+from cockpit.services.config import ServiceConfig
+from cockpit.settings import Settings
+from tests.exports.export_support import csrf_from
+from tests.job_support import queue_of
+from tests.security.conftest import DemoWorld, demo_login
+
+JOB_ID = "job-secret-token-1"
+RESULT = f"Steckbriefe_{JOB_ID}.zip"
 
 
-def _finished_job(store: jobs.FileJobStore, username: str) -> jobs.JobState:
+def _finished_job(world: DemoWorld, queue: JobQueue | None, username: str = "kreis") -> str:
     """A finished "Steckbriefe aller Gemeinden" job of ``username`` with its result file."""
-    state = jobs.JobState(
-        id="job-secret-token-123",
-        kind="steckbriefe",
-        user=username,
-        status=jobs.DONE,
-        total=53,
-        done=53,
-        result_name="Steckbriefe_job-secret-token-123.zip",
+    owner = world.principal(username)
+    now = dt.datetime.now(dt.UTC)
+    world.session.add(
+        Job(
+            id=JOB_ID,
+            kind="steckbriefe",
+            user_id=owner.user_id,
+            username=owner.username,
+            scope="alle Gemeinden",
+            state=JobState.DONE,
+            total=53,
+            done=53,
+            result_file=RESULT,
+            created_at=now,
+            finished_at=now,
+        )
     )
-    (store.directory / state.result_name).write_bytes(b"PK\x05\x06" + b"\x00" * 18)
-    store.save(state)
-    return state
+    world.session.commit()
+    if queue is not None:
+        (queue.result_dir / RESULT).write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    return JOB_ID
 
 
-def test_other_users_cannot_read_or_download_a_job(demo: DemoWorld, tmp_path: Path) -> None:
-    store = jobs.FileJobStore(tmp_path / "export_jobs")
-    state = _finished_job(store, "kreis")
-    assert jobs.result_path(store, demo.principal("kreis"), state.id).exists()
-    for other in ("analyse", "kommune.goerlitz", "admin"):
+@pytest.fixture
+def config(demo_settings: Settings) -> ServiceConfig:
+    return ServiceConfig.from_settings(demo_settings)
+
+
+def test_other_users_cannot_read_cancel_or_download_a_job(
+    demo: DemoWorld, config: ServiceConfig
+) -> None:
+    job_id = _finished_job(demo, None)
+    s = demo.session
+    assert job_service.result_file(s, demo.principal("kreis"), job_id, config) == RESULT
+    for other in ("analyse", "kommune.goerlitz"):
+        for call in (job_service.get_job, job_service.cancel_job, job_service.result_file):
+            with pytest.raises(AccessDeniedError):
+                call(s, demo.principal(other), job_id, config)
+        assert job_service.list_jobs(s, demo.principal(other), config) == []
+    # Admin sees and may cancel every job, but never gets the confidential result
+    admin = demo.principal("admin")
+    assert job_service.get_job(s, admin, job_id, config).username == "kreis"
+    assert [j.id for j in job_service.list_jobs(s, admin, config)] == [job_id]
+    with pytest.raises(AccessDeniedError):
+        job_service.result_file(s, admin, job_id, config)
+    for bad in ("../kreis", "a/b", "x" * 65, "", "job-unknown"):
         with pytest.raises(NotFoundError):
-            jobs.result_path(store, demo.principal(other), state.id)
-        with pytest.raises(NotFoundError):
-            jobs.cancel_job(store, demo.principal(other), state.id)
-    for bad in ("../kreis", "a/b", "x" * 65, ""):
-        with pytest.raises(NotFoundError):
-            jobs.get_job(store, demo.principal("kreis"), bad)
+            job_service.get_job(s, demo.principal("kreis"), bad, config)
 
 
-def test_demoted_user_can_no_longer_download_all_reports(demo: DemoWorld, tmp_path: Path) -> None:
-    """HOLE: ``jobs.get_job``/``result_path`` only compare the user NAME stored in the job.
-
-    A Kreis-Redaktion user who started the job and is then moved to the Kommune role (or
-    whose account name is later given to someone else) still downloads the zip with the
-    Kenndaten and areas of all 53 municipalities for as long as the file exists (the file
-    store never expires it). Re-check the permission the job needed
-    (``list_report_targets``: EXPORT_DATA and VIEW_CONFIDENTIAL district-wide) on every
-    status/download request, and key jobs by user id rather than name.
-    """
-    store = jobs.FileJobStore(tmp_path / "export_jobs")
-    state = _finished_job(store, "kreis")
+def test_demoted_user_can_no_longer_download_all_reports(
+    demo: DemoWorld, config: ServiceConfig
+) -> None:
+    """The permission the job needed (EXPORT_DATA and VIEW_CONFIDENTIAL district-wide) is
+    checked again on every download; jobs are keyed by user id, not by name."""
+    job_id = _finished_job(demo, None)
     kreis_user = demo.session.scalar(select(User).where(User.username == "kreis"))
     assert kreis_user is not None
     users.set_role(
@@ -70,39 +99,108 @@ def test_demoted_user_can_no_longer_download_all_reports(demo: DemoWorld, tmp_pa
     demo.session.refresh(kreis_user)
     demoted = kreis_user.to_principal()
     assert demoted.role is Role.KOMMUNE
-    with pytest.raises((AccessDeniedError, NotFoundError)):
-        jobs.result_path(store, demoted, state.id)
+    with pytest.raises(AccessDeniedError):
+        job_service.result_file(demo.session, demoted, job_id, config)
+    assert job_service.get_job(demo.session, demoted, job_id, config).id == job_id  # own job
 
 
-def test_kommune_cannot_start_all_reports(demo: DemoWorld, tmp_path: Path, demo_settings) -> None:  # type: ignore[no-untyped-def]
-    store = jobs.FileJobStore(tmp_path / "export_jobs")
-    ran: list[object] = []
+def test_kommune_and_admin_cannot_start_all_reports(
+    demo: DemoWorld, demo_app: Flask, config: ServiceConfig
+) -> None:
+    queue = queue_of(demo_app)
     for username in ("kommune.goerlitz", "admin"):
         with pytest.raises(CockpitError):
-            jobs.start_all_reports(
-                store,
-                lambda: demo.session,  # type: ignore[arg-type,return-value]
-                demo.session,
-                demo.principal(username),
-                demo_settings,
-                run=ran.append,
-            )
-    assert ran == []
-    assert list(store.directory.iterdir()) == []
+            jobs.start_all_reports(queue, demo.session, demo.principal(username), config)
+    assert demo.session.scalars(select(Job)).all() == []
+    assert queue.huey.pending_count() == 0
 
 
 # --------------------------------------------------------------------------- HTTP routes
 
+JOB_ROUTES = [
+    ("GET", "/export/auftraege"),
+    ("GET", "/export/auftraege.json"),
+    ("GET", f"/export/auftraege/{JOB_ID}"),
+    ("POST", f"/export/auftraege/{JOB_ID}/abbrechen"),
+    ("GET", f"/export/auftraege/{JOB_ID}/download"),
+    ("POST", "/export/steckbriefe/auftraege"),
+]
+
+
+@pytest.fixture
+def job_app(demo: DemoWorld, demo_app: Flask) -> Iterator[Flask]:
+    _finished_job(demo, queue_of(demo_app))
+    yield demo_app
+
+
+@pytest.mark.parametrize(("method", "path"), JOB_ROUTES)
+def test_anonymous_job_requests_get_401(job_app: Flask, method: str, path: str) -> None:
+    response = job_app.test_client().open(
+        path, method=method, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["message"] == "Bitte melden Sie sich an."
+
+
+# (user, method, path) -> status: the owner (kreis), a foreign district user (analyse), a
+# Kommune user, and the Admin (sees and cancels every job, never downloads its data).
+MATRIX = [
+    ("kreis", "GET", f"/export/auftraege/{JOB_ID}", 200),
+    ("kreis", "POST", f"/export/auftraege/{JOB_ID}/abbrechen", 200),
+    ("kreis", "GET", f"/export/auftraege/{JOB_ID}/download", 200),
+    ("analyse", "GET", f"/export/auftraege/{JOB_ID}", 403),
+    ("analyse", "POST", f"/export/auftraege/{JOB_ID}/abbrechen", 403),
+    ("analyse", "GET", f"/export/auftraege/{JOB_ID}/download", 403),
+    ("kommune.goerlitz", "GET", f"/export/auftraege/{JOB_ID}", 403),
+    ("kommune.goerlitz", "POST", f"/export/auftraege/{JOB_ID}/abbrechen", 403),
+    ("kommune.goerlitz", "GET", f"/export/auftraege/{JOB_ID}/download", 403),
+    ("kommune.goerlitz", "POST", "/export/steckbriefe/auftraege", 403),
+    ("admin", "GET", f"/export/auftraege/{JOB_ID}", 200),
+    ("admin", "POST", f"/export/auftraege/{JOB_ID}/abbrechen", 200),
+    ("admin", "GET", f"/export/auftraege/{JOB_ID}/download", 403),
+    ("admin", "POST", "/export/steckbriefe/auftraege", 403),
+    ("kreis", "GET", "/export/auftraege/unbekannt/download", 404),
+]
+
+
+@pytest.mark.parametrize(("username", "method", "path", "status"), MATRIX)
+def test_job_routes_follow_owner_and_role(
+    job_app: Flask, username: str, method: str, path: str, status: int
+) -> None:
+    client = job_app.test_client()
+    demo_login(client, username)
+    token = csrf_from(client, "/export/auftraege")
+    response = client.open(
+        path, method=method, headers={"Accept": "application/json", "X-CSRFToken": token}
+    )
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if status >= 400:
+        assert response.get_json()["message"]  # a German message, never a stack trace
+    if path.endswith("/download") and status == 200:
+        assert response.mimetype == "application/zip" and response.data.startswith(b"PK")
+    response.close()
+
+
+def test_job_lists_show_own_jobs_and_admin_all(job_app: Flask) -> None:
+    for username, expected in (("kreis", [JOB_ID]), ("analyse", []), ("admin", [JOB_ID])):
+        client = job_app.test_client()
+        demo_login(client, username)
+        listed = client.get("/export/auftraege.json").get_json()["jobs"]
+        assert [job["id"] for job in listed] == expected, username
+        page = client.get("/export/auftraege")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert ("Aufträge aller Benutzer" in text) == (username == "admin")
+        assert ("Herunterladen" in text) == (username == "kreis")
+        assert ("Export starten" in text) == (username != "admin")  # district roles
+
 
 def test_export_routes_keep_a_kommune_to_its_own_municipality(
-    demo: DemoWorld,
-    demo_app,  # type: ignore[no-untyped-def]
+    demo: DemoWorld, demo_app: Flask
 ) -> None:
     """The /export routes through the real app, as ``kommune.goerlitz``."""
     import io
     import zipfile
-
-    from tests.security.conftest import demo_login
 
     client = demo_app.test_client()
     demo_login(client, "kommune.goerlitz")

@@ -41,13 +41,14 @@ from cockpit.db import make_engine, make_session_factory
 from cockpit.demo import DEMO_USERS, GOERLITZ_AGS, ZITTAU_AGS
 from cockpit.domain.errors import AccessDeniedError, CockpitError, NotFoundError
 from cockpit.domain.roles import SYSTEM, Permission, Principal, Role
-from cockpit.domain.vocab import ReviewState
+from cockpit.domain.vocab import JobState, ReviewState
 from cockpit.models import (
     AreaPotential,
     AreaProposal,
     ContactPerson,
     Indicator,
     IndicatorValue,
+    Job,
     Municipality,
     Survey,
     ThemeCluster,
@@ -59,6 +60,7 @@ from cockpit.services import (
     bulk_indicators,
     exports,
     importing,
+    jobs,
     kenndaten,
     maps,
     municipalities,
@@ -212,6 +214,26 @@ class Ctx:
     def ags(self, municipality_id: int) -> str:
         return self.municipality(municipality_id).ags
 
+    def job(self) -> str:
+        """A finished "Steckbriefe aller Gemeinden" job started by the Kreis-Redaktion."""
+        kreis = self.s.scalar(select(User).where(User.username == "kreis"))
+        assert kreis is not None
+        job = Job(
+            id="matrix-job",
+            kind="steckbriefe",
+            user_id=kreis.id,
+            username=kreis.username,
+            state=JobState.DONE,
+            total=1,
+            done=1,
+            result_file="Steckbriefe_matrix-job.zip",
+            created_at=dt.datetime.now(dt.UTC),
+            finished_at=dt.datetime.now(dt.UTC),
+        )
+        self.s.add(job)
+        self.s.commit()
+        return job.id
+
     def data_file(self, name: str) -> Path:
         return Path(__file__).resolve().parents[3] / "shared" / "data" / name
 
@@ -263,6 +285,17 @@ def _own_choices_only(p: Principal, result: Any) -> None:
         assert ids and ids <= p.municipality_ids
     elif not p.has_district_wide(Permission.VIEW_CONFIDENTIAL):
         assert not ids
+
+
+def _own_jobs_only(c: Ctx, p: Principal, m: int, result: Any) -> None:
+    """Everyone lists only the jobs they started; the Admin lists every user's."""
+    c.job()
+    listed = jobs.list_jobs(c.s, p, TEST_CONFIG)
+    if p.role is Role.ADMIN:
+        assert [j.id for j in listed] == ["matrix-job"]
+    else:
+        assert all(j.user_id == p.user_id for j in listed)
+        assert ("matrix-job" in {j.id for j in listed}) == (p.username == "kreis")
 
 
 def _new_user(c: Ctx, m: int) -> int:
@@ -579,6 +612,26 @@ MATRIX: dict[str, Row] = {
     "importing.indicators.import_indicators": Row(
         lambda c, p, m: importing.indicators.import_indicators(c.s, p, c.tmp / "fehlt.csv"), EDITORS
     ),
+    # ---- jobs (background jobs: owner or Admin; the result only the owner with its rights)
+    "jobs.cancel_job": Row(
+        lambda c, p, m: jobs.cancel_job(c.s, p, c.job(), TEST_CONFIG),
+        expect(NONE, BOTH, NONE, BOTH),
+    ),
+    "jobs.create_job": Row(
+        lambda c, p, m: jobs.create_job(c.s, p, kind="steckbriefe", scope="Matrix", total=1),
+        DISTRICT_READERS,
+    ),
+    "jobs.get_job": Row(
+        lambda c, p, m: jobs.get_job(c.s, p, c.job(), TEST_CONFIG),
+        expect(NONE, BOTH, NONE, BOTH),
+    ),
+    "jobs.list_jobs": Row(
+        lambda c, p, m: jobs.list_jobs(c.s, p, TEST_CONFIG), EVERYONE, _own_jobs_only
+    ),
+    "jobs.result_file": Row(
+        lambda c, p, m: jobs.result_file(c.s, p, c.job(), TEST_CONFIG),
+        expect(NONE, BOTH, NONE, NONE),
+    ),
     # ---- kenndaten
     "kenndaten.clusters.cluster_overview": Row(
         lambda c, p, m: kenndaten.clusters.cluster_overview(c.s, p, c.cluster()), VIEWERS_FILTERED
@@ -676,6 +729,9 @@ MATRIX: dict[str, Row] = {
 
 NOT_IN_MATRIX: dict[str, str] = {
     "authz.indicator_scope": "the authorization point itself (unit-tested with the roles)",
+    "authz.job_clause": "the authorization point itself (rows jobs.*)",
+    "authz.may_job": "the authorization point itself (rows jobs.*)",
+    "authz.require_job": "the authorization point itself (rows jobs.*)",
     "authz.may": "the authorization point itself",
     "authz.require": "the authorization point itself",
     "authz.scope_for": "the authorization point itself",

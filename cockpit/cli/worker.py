@@ -1,0 +1,47 @@
+"""``cockpit worker``: the job queue's consumer as its own process (server mode).
+
+With Redis (``COCKPIT_REDIS_URL`` / ``COCKPIT_JOB_BACKEND=redis``) this is the only place
+jobs run (systemd unit ``deploy/systemd/kommunal-cockpit-worker.service``). In the embedded
+SQLite mode the web process consumes the queue itself; a ``cockpit worker`` may still be
+run next to it (e.g. when the web server runs with ``COCKPIT_JOB_WORKERS=0``).
+
+SIGTERM (systemd stop) lets running jobs finish for up to 60 s; a job still running then
+is marked failed. SIGKILL leaves it to the heartbeat: failed within twice its interval.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask.cli import with_appcontext
+
+from cockpit.jobqueue import get_queue
+
+log = logging.getLogger(__name__)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Anzahl paralleler Aufträge (Threads); Vorgabe: COCKPIT_JOB_WORKERS.",
+)
+def worker(workers: int | None) -> None:
+    """Hintergrundaufträge (Exporte) ausführen, bis der Prozess beendet wird."""
+    queue = get_queue()
+    consumer = queue.consumer(workers)
+    log.info(
+        "job worker starting: backend=%s queue=%s threads=%d heartbeat=%ds limit=%ds",
+        queue.settings.job_queue_backend,
+        queue.settings.job_queue_name,
+        consumer.workers,
+        queue.settings.job_heartbeat_seconds,
+        queue.settings.job_time_limit_seconds,
+    )
+    consumer.run()
+
+
+COMMANDS = [worker]
