@@ -213,6 +213,41 @@ def demo_url(demo_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def demo_pg_template(pg_template: str, data_dir: Path) -> Iterator[str]:
+    """ONE PostGIS database with the full demo data set (as ``demo_template``); template
+    for ``demo_pg_url``."""
+    from cockpit.demo import load_demo
+
+    name = f"cockpit_demo_tpl_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        with make_session_factory(engine)() as session:
+            load_demo(session, data_dir, config=TEST_CONFIG, seed=2026)
+    finally:
+        engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def demo_pg_url(demo_pg_template: str) -> Iterator[str]:
+    """A per-test PostGIS copy of the full demo data set."""
+    name = f"cockpit_demo_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{demo_pg_template}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def demo_settings(demo_url: str, tmp_path: Path, data_dir: Path) -> Settings:
     """Like ``settings``, but on a per-test copy of the full demo database."""

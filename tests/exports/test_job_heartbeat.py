@@ -156,15 +156,29 @@ def _job(factory: sessionmaker[Session], config: ServiceConfig, job_id: str) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("backend", "database"),
+    [
+        *((backend, "sqlite") for backend in BACKENDS),
+        pytest.param("redis", "postgresql", marks=pytest.mark.db),  # the server deployment
+    ],
+)
 def test_worker_killed_with_sigkill_fails_the_job_and_the_next_job_completes(
-    demo_settings: Settings, tmp_path: Path, backend: str
+    demo_settings: Settings,
+    tmp_path: Path,
+    backend: str,
+    database: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """A real ``cockpit worker`` runs "Steckbriefe aller Gemeinden" and is killed with
     SIGKILL: while it lives the heartbeat keeps the job "läuft" (3 s interval); after the
     kill the job is "fehlgeschlagen" within twice the interval and never runs again; the
     next job (two municipalities) runs to completion on a new worker; every finished job
     has exactly one result file (the killed run's partial file is removed by maintenance)."""
+    if database == "postgresql":
+        demo_settings = demo_settings.with_overrides(
+            database_url=request.getfixturevalue("demo_pg_url")
+        )
     settings = job_settings(demo_settings, backend, job_heartbeat_seconds=3)
     app = create_app(settings)
     queue = queue_of(app)
