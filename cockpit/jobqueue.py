@@ -43,6 +43,7 @@ from cockpit.domain.vocab import JobState
 from cockpit.services import jobs
 from cockpit.services.config import ServiceConfig
 from cockpit.settings import Settings
+from layers.writers import atomic_target
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,8 @@ class JobContext:
         """A temporary path to write the result to; renamed to ``name`` when the block
         ends without error (a stopped or failed job leaves no file behind)."""
         tmp = self.result_dir / f"{PARTIAL_PREFIX}{self.run.id}-{secrets.token_hex(4)}"
-        try:
-            yield tmp
-            os.replace(tmp, self.result_dir / name)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_target(self.result_dir / name, tmp) as partial:
+            yield partial
 
 
 Handler = Callable[[JobContext], Outcome]

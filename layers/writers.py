@@ -23,9 +23,11 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -54,6 +56,22 @@ ZIP_EPOCH: Final[ZipStamp] = (1980, 1, 1, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------- vector
+
+
+@contextmanager
+def atomic_target(target: Path, partial: Path | None = None) -> Iterator[Path]:
+    """A temporary path beside ``target`` (or ``partial``) to write to: renamed to
+    ``target`` when the block ends without error, removed otherwise. Readers never see a
+    half-written file, and a failed write leaves nothing behind."""
+    if partial is None:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(fd)
+        partial = Path(name)
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_gpkg(

@@ -8,8 +8,6 @@ can be reproduced from any earlier export file (``export-snapshot --reproduce FI
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from cockpit.services import areas
 from cockpit.services import exports as export_service
 from cockpit.services import jobs as job_service
 from cockpit.web import get_config, get_db
+from layers.writers import atomic_target
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +46,8 @@ def _write(path: Path, payload: bytes) -> None:
     """Write atomically: a failed export leaves no half-written file."""
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    os.replace(tmp, path)
+    with atomic_target(path) as partial:
+        partial.write_bytes(payload)
 
 
 def _audit(principal: Principal, record: ExportRecord, target: str) -> None:

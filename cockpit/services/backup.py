@@ -38,6 +38,7 @@ from sqlalchemy import Engine, MetaData, Table, make_url, select, text
 from sqlalchemy.engine import URL
 
 from cockpit.domain.errors import CockpitError
+from layers.writers import atomic_target
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +93,11 @@ def backup_database(database_url: str, target: Path) -> BackupResult:
             f"backup target is a directory: {target}",
             f"„{target}“ ist ein Verzeichnis; bitte geben Sie einen Dateinamen an.",
         )
-    fd, partial_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    partial = Path(partial_name)
-    try:
+    with atomic_target(target) as partial:
         if dialect == "sqlite":
             _sqlite_backup(_sqlite_path(database_url), partial)
         else:
             _pg_backup(make_url(database_url), partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
     size = target.stat().st_size
     log.info("backup written: dialect=%s file=%s bytes=%d", dialect, target, size)
     return BackupResult(target, dialect, size)
