@@ -32,6 +32,7 @@ from cockpit.domain.roles import Permission, Principal
 from cockpit.models import ChangeRecord, Indicator, IndicatorValue, Municipality, User
 from cockpit.models._types import utcnow
 from cockpit.services import authz
+from cockpit.services.config import ServiceConfig
 from cockpit.services.importing import normalize_ags
 from cockpit.services.unit_of_work import transaction
 
@@ -44,7 +45,7 @@ STATUS_LABELS: dict[str, str] = {
     "unchanged": "unverändert",
     "unmatched": "AGS unbekannt",
 }
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+INDICATOR_FILE_MAX_BYTES = 5 * 1024 * 1024  # a value table is small; the upload limit may be lower
 MAX_ROWS = 20_000
 AGS_HEADERS = ("ags", "gemeindeschluessel", "gemeindeschlüssel", "ags8", "schluessel", "schlüssel")
 VALUE_HEADERS = ("wert", "value", "neuer wert", "neuer_wert")
@@ -407,6 +408,11 @@ def _build_preview(
     )
 
 
+def max_file_bytes(config: ServiceConfig) -> int:
+    """The size limit of an indicator file: the product's cap or the upload limit."""
+    return min(INDICATOR_FILE_MAX_BYTES, config.max_upload_bytes)
+
+
 def preview_indicator_update(
     session: Session,
     principal: Principal,
@@ -414,7 +420,8 @@ def preview_indicator_update(
     year: int,
     filename: str,
     content: bytes,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    config: ServiceConfig,
 ) -> IndicatorPreview:
     """What applying ``content`` would change; writes nothing.
 
@@ -425,7 +432,7 @@ def preview_indicator_update(
     authz.require(principal, Permission.IMPORT_DATA)
     _check_year(year)
     indicator = _require_indicator(session, indicator_id)
-    preview = _build_preview(session, indicator, year, filename, content, max_bytes)
+    preview = _build_preview(session, indicator, year, filename, content, max_file_bytes(config))
     session.rollback()  # read-only: end the transaction
     log.info(
         "indicator bulk preview %s %s by %s: %d rows (%d writable)",
@@ -446,8 +453,9 @@ def apply_indicator_update(
     filename: str,
     content: bytes,
     expected_fingerprint: str,
-    max_bytes: int = DEFAULT_MAX_BYTES,
     source: str = "",
+    *,
+    config: ServiceConfig,
 ) -> ApplyResult:
     """Write the new and changed values of a previewed file in one transaction.
 
@@ -458,7 +466,9 @@ def apply_indicator_update(
     _check_year(year)
     with transaction(session, f"indicator {indicator_id} bulk update {year}"):
         indicator = _require_indicator(session, indicator_id)
-        preview = _build_preview(session, indicator, year, filename, content, max_bytes)
+        preview = _build_preview(
+            session, indicator, year, filename, content, max_file_bytes(config)
+        )
         if preview.fingerprint != expected_fingerprint:
             raise ConflictError(
                 f"bulk update {indicator.key} {year}: fingerprint changed since preview",

@@ -16,6 +16,7 @@ from cockpit.dashboard.pages import indicator_import, kommune, themencluster
 from cockpit.domain.errors import AccessDeniedError, NotFoundError
 from cockpit.services import bulk_indicators, kenndaten
 from cockpit.settings import Settings
+from tests.config_support import TEST_CONFIG
 from tests.dashboard.test_kommune_presenters import ids_of, texts, walk
 from tests.services.kenndaten_world import World, build_world
 
@@ -115,6 +116,7 @@ def test_import_preview_block_lists_statuses(app: Flask, world: World, session: 
         2022,
         "werte.csv",
         b"AGS;Wert\n14626110;55000\n14626999;1\n",
+        config=TEST_CONFIG,
     )
     text = texts(indicator_import.preview_block(preview))
     assert "geändert: 1" in text and "AGS unbekannt: 1" in text

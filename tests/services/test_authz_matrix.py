@@ -513,7 +513,7 @@ MATRIX: dict[str, Row] = {
     # ---- bulk_indicators
     "bulk_indicators.apply_indicator_update": Row(
         lambda c, p, m: bulk_indicators.apply_indicator_update(
-            c.s, p, c.indicator_id(), 2024, "werte.csv", b"AGS;Wert\n", "x"
+            c.s, p, c.indicator_id(), 2024, "werte.csv", b"AGS;Wert\n", "x", config=TEST_CONFIG
         ),
         EDITORS,
     ),
@@ -522,7 +522,13 @@ MATRIX: dict[str, Row] = {
     ),
     "bulk_indicators.preview_indicator_update": Row(
         lambda c, p, m: bulk_indicators.preview_indicator_update(
-            c.s, p, c.indicator_id(), 2024, "werte.csv", f"AGS;Wert\n{c.ags(m)};1,5\n".encode()
+            c.s,
+            p,
+            c.indicator_id(),
+            2024,
+            "werte.csv",
+            f"AGS;Wert\n{c.ags(m)};1,5\n".encode(),
+            config=TEST_CONFIG,
         ),
         EDITORS,
     ),

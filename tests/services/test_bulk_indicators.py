@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from openpyxl import Workbook
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from cockpit.domain.errors import AccessDeniedError, ConflictError, ImportRejectedError
 from cockpit.models import ChangeRecord, IndicatorValue
 from cockpit.services import bulk_indicators as bulk
+from tests.config_support import TEST_CONFIG
 from tests.services.kenndaten_world import World, build_world
 
 CSV = (
@@ -39,7 +41,7 @@ def _value(session: Session, world: World, ags: str, year: int) -> float | None:
 
 def test_preview_classifies_rows_and_writes_nothing(session: Session, world: World) -> None:
     preview = bulk.preview_indicator_update(
-        session, world.kreis, world.population_id, 2022, "werte.csv", CSV
+        session, world.kreis, world.population_id, 2022, "werte.csv", CSV, config=TEST_CONFIG
     )
     assert preview.file_format == "CSV"
     assert [(r.ags, r.status) for r in preview.rows] == [
@@ -55,11 +57,18 @@ def test_preview_classifies_rows_and_writes_nothing(session: Session, world: Wor
 
 def test_apply_writes_in_one_go_with_history(session: Session, world: World) -> None:
     preview = bulk.preview_indicator_update(
-        session, world.kreis, world.population_id, 2023, "werte.csv", CSV
+        session, world.kreis, world.population_id, 2023, "werte.csv", CSV, config=TEST_CONFIG
     )
     assert [r.status for r in preview.rows] == ["new", "new", "unmatched"]
     result = bulk.apply_indicator_update(
-        session, world.kreis, world.population_id, 2023, "werte.csv", CSV, preview.fingerprint
+        session,
+        world.kreis,
+        world.population_id,
+        2023,
+        "werte.csv",
+        CSV,
+        preview.fingerprint,
+        config=TEST_CONFIG,
     )
     assert (result.created, result.updated, result.unmatched) == (2, 0, 1)
     assert _value(session, world, "14626110", 2023) == 55000
@@ -72,7 +81,7 @@ def test_apply_writes_in_one_go_with_history(session: Session, world: World) -> 
 
 def test_stale_preview_is_refused(session: Session, world: World) -> None:
     preview = bulk.preview_indicator_update(
-        session, world.kreis, world.population_id, 2022, "werte.csv", CSV
+        session, world.kreis, world.population_id, 2022, "werte.csv", CSV, config=TEST_CONFIG
     )
     row = session.scalars(
         select(IndicatorValue).where(
@@ -85,7 +94,14 @@ def test_stale_preview_is_refused(session: Session, world: World) -> None:
     session.commit()
     with pytest.raises(ConflictError):
         bulk.apply_indicator_update(
-            session, world.kreis, world.population_id, 2022, "werte.csv", CSV, preview.fingerprint
+            session,
+            world.kreis,
+            world.population_id,
+            2022,
+            "werte.csv",
+            CSV,
+            preview.fingerprint,
+            config=TEST_CONFIG,
         )
     assert _value(session, world, "14626110", 2022) == 54664
 
@@ -99,7 +115,13 @@ def test_xlsx_is_sniffed_and_numbers_keep_leading_zeros(session: Session, world:
     buffer = io.BytesIO()
     book.save(buffer)
     preview = bulk.preview_indicator_update(
-        session, world.kreis, world.population_id, 2022, "upload.bin", buffer.getvalue()
+        session,
+        world.kreis,
+        world.population_id,
+        2022,
+        "upload.bin",
+        buffer.getvalue(),
+        config=TEST_CONFIG,
     )
     assert preview.file_format == "XLSX"
     assert [(r.ags, r.status, r.new) for r in preview.rows] == [
@@ -126,7 +148,7 @@ def test_bad_files_are_rejected_with_row_and_column(
 ) -> None:
     with pytest.raises(ImportRejectedError) as info:
         bulk.preview_indicator_update(
-            session, world.kreis, world.population_id, 2022, filename, content
+            session, world.kreis, world.population_id, 2022, filename, content, config=TEST_CONFIG
         )
     assert message in info.value.user_message
     assert filename in info.value.user_message
@@ -135,7 +157,13 @@ def test_bad_files_are_rejected_with_row_and_column(
 def test_size_limit(session: Session, world: World) -> None:
     with pytest.raises(ImportRejectedError) as info:
         bulk.preview_indicator_update(
-            session, world.kreis, world.population_id, 2022, "gross.csv", CSV, max_bytes=10
+            session,
+            world.kreis,
+            world.population_id,
+            2022,
+            "gross.csv",
+            CSV,
+            config=replace(TEST_CONFIG, max_upload_bytes=10),
         )
     assert "zu groß" in info.value.user_message
 
@@ -144,10 +172,23 @@ def test_size_limit(session: Session, world: World) -> None:
 def test_only_import_permission_may_update(session: Session, world: World, who: str) -> None:
     with pytest.raises(AccessDeniedError):
         bulk.preview_indicator_update(
-            session, getattr(world, who), world.population_id, 2022, "werte.csv", CSV
+            session,
+            getattr(world, who),
+            world.population_id,
+            2022,
+            "werte.csv",
+            CSV,
+            config=TEST_CONFIG,
         )
     with pytest.raises(AccessDeniedError):
         bulk.apply_indicator_update(
-            session, getattr(world, who), world.population_id, 2022, "werte.csv", CSV, "x"
+            session,
+            getattr(world, who),
+            world.population_id,
+            2022,
+            "werte.csv",
+            CSV,
+            "x",
+            config=TEST_CONFIG,
         )
     assert session.scalar(select(func.count()).select_from(ChangeRecord)) == 0

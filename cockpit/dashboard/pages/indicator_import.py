@@ -23,7 +23,7 @@ from cockpit.domain.errors import CockpitError
 from cockpit.domain.formatting import format_number
 from cockpit.domain.roles import Permission, Principal
 from cockpit.services import authz, bulk_indicators
-from cockpit.web import get_db, get_settings
+from cockpit.web import get_config, get_db
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ MAX_PREVIEW_ROWS = 500
 
 
 def _max_bytes() -> int:
-    return min(bulk_indicators.DEFAULT_MAX_BYTES, get_settings().max_upload_mb * 1024 * 1024)
+    return bulk_indicators.max_file_bytes(get_config())
 
 
 def layout(principal: Principal, **_params: str) -> Component:
@@ -197,7 +197,7 @@ def load_preview(
         int(year) if year is not None else 0,
         str(filename or "upload"),
         _decode(str(contents)),
-        max_bytes=_max_bytes(),
+        config=get_config(),
     )
 
 
@@ -225,7 +225,7 @@ def apply_stored(
         str(store["filename"]),
         _decode(str(store["contents"])),
         str(store["fingerprint"]),
-        max_bytes=_max_bytes(),
+        config=get_config(),
     )
 
 
