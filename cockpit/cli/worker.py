@@ -12,6 +12,8 @@ is marked failed. SIGKILL leaves it to the heartbeat: failed within twice its in
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 import click
 from flask.cli import with_appcontext
@@ -42,6 +44,14 @@ def worker(workers: int | None) -> None:
         queue.settings.job_time_limit_seconds,
     )
     consumer.run()
+    busy = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if busy:
+        # A forced stop leaves job threads inside native code (GDAL, matplotlib); their jobs
+        # are already marked failed. Finalizing the interpreter under them aborts the
+        # process (SIGABRT), so end it here, logs flushed.
+        log.warning("job worker stopped with %d thread(s) still running: %s", len(busy), busy)
+        logging.shutdown()
+        os._exit(0)
 
 
 COMMANDS = [worker]

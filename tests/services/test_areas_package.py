@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-from cockpit.dashboard.presenters import areas as present
+from cockpit.dashboard.presenters.areas import form as present_form
 from cockpit.domain.vocab import AreaKind, AreaSource, AreaStatus
 from cockpit.models import AreaPotential
 from cockpit.services.areas import export, mapping
@@ -80,8 +80,8 @@ def test_consumers_derive_from_the_catalogue() -> None:
         "Netto_ha": "net_area_ha",
         "Erschl": "servicing",
     }
-    assert set(present.FORM_FIELDS) == set(EDITABLE_FIELDS)
-    assert set(present.form_values(None)) == set(EDITABLE_FIELDS)
+    assert set(present_form.FORM_FIELDS) == set(EDITABLE_FIELDS)
+    assert set(present_form.form_values(None)) == set(EDITABLE_FIELDS)
 
 
 def _literals(tree: ast.AST) -> Iterator[tuple[int, set[str]]]:
