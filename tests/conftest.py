@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,31 +56,35 @@ def _pg_admin_engine() -> Engine:
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
+@contextmanager
+def pg_database(prefix: str, template: str | None = None) -> Iterator[tuple[str, str]]:
+    """A fresh PostgreSQL database (``CREATE DATABASE … [TEMPLATE …]``), dropped afterwards;
+    yields its name and URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A migrated PostGIS database used as template for per-test databases."""
-    name = f"cockpit_tpl_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url, metric_crs=TEST_METRIC_CRS)
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("cockpit_tpl") as (name, url):
+        upgrade(url, metric_crs=TEST_METRIC_CRS)
+        yield name
 
 
 @pytest.fixture
 def pg_url(pg_template: str) -> Iterator[str]:
-    name = f"cockpit_t_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("cockpit_t", pg_template) as (_, url):
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.db)])
@@ -153,26 +158,31 @@ def goerlitz_template(
 ) -> Path:
     """ONE migrated SQLite file with the 53 Görlitz municipalities (VG250 2016) and the
     indicators of ``lk_goerlitz_kennzahlen.csv`` imported (copy it, never write to it)."""
-    from cockpit.domain.roles import SYSTEM
-    from cockpit.services.importing import import_boundaries, import_indicators
-
     path = tmp_path_factory.mktemp("goerlitz") / "goerlitz.sqlite"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     try:
         with make_session_factory(engine)() as session:
-            import_boundaries(
-                session,
-                SYSTEM,
-                data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
-                "14626",
-                district_name="Landkreis Görlitz",
-                config=TEST_CONFIG,
-            )
-            import_indicators(session, SYSTEM, data_dir / "lk_goerlitz_kennzahlen.csv")
+            seed_goerlitz(session, data_dir)
     finally:
         engine.dispose()
     return path
+
+
+def seed_goerlitz(session: Session, data_dir: Path) -> None:
+    """Import the 53 Görlitz municipalities (VG250 2016) and ``lk_goerlitz_kennzahlen.csv``."""
+    from cockpit.domain.roles import SYSTEM
+    from cockpit.services.importing import import_boundaries, import_indicators
+
+    import_boundaries(
+        session,
+        SYSTEM,
+        data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
+        "14626",
+        district_name="Landkreis Görlitz",
+        config=TEST_CONFIG,
+    )
+    import_indicators(session, SYSTEM, data_dir / "lk_goerlitz_kennzahlen.csv")
 
 
 @pytest.fixture
@@ -219,33 +229,21 @@ def demo_pg_template(pg_template: str, data_dir: Path) -> Iterator[str]:
     for ``demo_pg_url``."""
     from cockpit.demo import load_demo
 
-    name = f"cockpit_demo_tpl_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        with make_session_factory(engine)() as session:
-            load_demo(session, data_dir, config=TEST_CONFIG, seed=2026)
-    finally:
-        engine.dispose()
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("cockpit_demo_tpl", pg_template) as (name, url):
+        engine = make_engine(url)
+        try:
+            with make_session_factory(engine)() as session:
+                load_demo(session, data_dir, config=TEST_CONFIG, seed=2026)
+        finally:
+            engine.dispose()
+        yield name
 
 
 @pytest.fixture
 def demo_pg_url(demo_pg_template: str) -> Iterator[str]:
     """A per-test PostGIS copy of the full demo data set."""
-    name = f"cockpit_demo_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{demo_pg_template}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("cockpit_demo", demo_pg_template) as (_, url):
+        yield url
 
 
 @pytest.fixture

@@ -19,16 +19,16 @@ from cockpit.dashboard.presenters.choropleth import MapOptions, build_view, pale
 from cockpit.db import make_engine, make_session_factory
 from cockpit.domain.errors import AccessDeniedError, NotFoundError, ValidationError
 from cockpit.domain.formatting import format_number
-from cockpit.domain.roles import SYSTEM, Principal, Role
+from cockpit.domain.roles import Principal, Role
 from cockpit.exports import snapshot
 from cockpit.exports.metadata import build_record, read_record
 from cockpit.models import AreaPotential
 from cockpit.services import areas, maps
 from cockpit.services import exports as export_service
-from cockpit.services.importing import import_boundaries, import_indicators
 from layers.cartography import format_distance, nice_length
 from layers.palettes import NO_DATA_COLOUR
 from tests.config_support import TEST_CONFIG
+from tests.conftest import seed_goerlitz
 from tests.exports.export_support import (
     CONFIDENTIAL_INDICATOR,
     EXPORT_ARTIFACTS,
@@ -396,15 +396,7 @@ def goerlitz_db(any_db_url: str, data_dir: Path) -> Iterator[Session]:
     """Görlitz boundaries and indicators on a fresh SQLite or PostGIS database."""
     engine = make_engine(any_db_url)
     with make_session_factory(engine)() as session:
-        import_boundaries(
-            session,
-            SYSTEM,
-            data_dir / "lk_goerlitz_gemeinden_vg250_2016.gpkg",
-            "14626",
-            district_name="Landkreis Görlitz",
-            config=TEST_CONFIG,
-        )
-        import_indicators(session, SYSTEM, data_dir / "lk_goerlitz_kennzahlen.csv")
+        seed_goerlitz(session, data_dir)
         yield session
     engine.dispose()
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from cockpit.services.config import ServiceConfig
 from cockpit.settings import Settings, load_settings
 from layers.crs import to_metric
 from tests.auth.support import csrf_token
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import pg_database
 
 DISTRICT = "15087"  # Landkreis Mansfeld-Südharz
 BOUNDARIES = "de_gemeinden_vg250_2022_simplified.gpkg"
@@ -67,22 +66,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
-    name = f"cockpit_crs_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-        conn.execute(text(f'ALTER DATABASE "{name}" SET search_path = public'))
-    admin.dispose()
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    engine.dispose()
-    yield url
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("cockpit_crs") as (_, url):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        engine.dispose()
+        yield url
 
 
 def _check_callback(app: Flask) -> tuple[str, dict[str, Any]]:
