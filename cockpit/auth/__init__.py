@@ -29,6 +29,7 @@ from cockpit.auth.forms import ActionForm
 from cockpit.auth.guard import install_guard, is_dash_route
 from cockpit.auth.headers import install_csp, install_headers
 from cockpit.auth.identity import load_user
+from cockpit.auth.session_cookie import ThrottledRefreshSessionInterface
 from cockpit.auth.views import build_blueprint
 from cockpit.domain.errors import AccessDeniedError, NotFoundError
 from cockpit.domain.formatting import format_datetime
@@ -64,6 +65,8 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # the guard calls csrf.protect() itself
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the (idle-limited) session
     )
+
+    app.session_interface = ThrottledRefreshSessionInterface()
 
     login_manager = LoginManager()
     login_manager.session_protection = "basic"
