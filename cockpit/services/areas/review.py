@@ -153,21 +153,31 @@ def propose_area(
     values = normalize_attributes({**attributes, "municipality_id": municipality_id}, partial=False)
     with transaction(session, what=f"proposal of a new area in {municipality_id}"):
         check = check_geometry(session, principal, geometry, municipality_id, config=config)
-        proposal = AreaProposal(
-            municipality_id=municipality_id,
-            area_id=None,
-            base_version=None,
-            attributes=json_ready(values),
-            geom=check.geometry,
-            comment=comment.strip(),
-            state=ReviewState.OPEN,
-            proposed_by_id=principal.user_id or None,
+        info = _record_proposal(
+            session,
+            principal,
+            AreaProposal(
+                municipality_id=municipality_id,
+                area_id=None,
+                base_version=None,
+                attributes=json_ready(values),
+                geom=check.geometry,
+                comment=comment.strip(),
+            ),
         )
-        session.add(proposal)
-        session.flush()
-        info = _info(session, principal, proposal)
-    log.info("proposal %s (new area) by %s", proposal.id, principal.log_ref)
+    log.info("proposal %s (new area) by %s", info.id, principal.log_ref)
     return info
+
+
+def _record_proposal(
+    session: Session, principal: Principal, proposal: AreaProposal
+) -> ProposalInfo:
+    """Store ``proposal`` as open, made by ``principal`` (inside the caller's transaction)."""
+    proposal.state = ReviewState.OPEN
+    proposal.proposed_by_id = principal.user_id or None
+    session.add(proposal)
+    session.flush()
+    return _info(session, principal, proposal)
 
 
 def propose_correction(
@@ -217,20 +227,19 @@ def propose_correction(
                 exclude_area_id=area.id,
                 config=config,
             ).geometry
-        proposal = AreaProposal(
-            municipality_id=area.municipality_id,
-            area_id=area.id,
-            base_version=base_version,
-            attributes=changed,
-            geom=geom,
-            comment=comment.strip(),
-            state=ReviewState.OPEN,
-            proposed_by_id=principal.user_id or None,
+        info = _record_proposal(
+            session,
+            principal,
+            AreaProposal(
+                municipality_id=area.municipality_id,
+                area_id=area.id,
+                base_version=base_version,
+                attributes=changed,
+                geom=geom,
+                comment=comment.strip(),
+            ),
         )
-        session.add(proposal)
-        session.flush()
-        info = _info(session, principal, proposal)
-    log.info("proposal %s (correction of area %s) by %s", proposal.id, area.id, principal.log_ref)
+    log.info("proposal %s (correction of area %s) by %s", info.id, area.id, principal.log_ref)
     return info
 
 
